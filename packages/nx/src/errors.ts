@@ -1,0 +1,49 @@
+/**
+ * Errors raised by `@raven/nx`. Every error names the operation that failed and what it got.
+ * @module
+ */
+
+/** Base class of every error raised by `@raven/nx`. */
+export class NxError extends Error {
+  /** Creates an error; `cause` is passed on to `Error`. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NxError';
+  }
+}
+
+/** Two shapes do not fit an operation (broadcasting, matmul, concatenation, reshape, ...). */
+export class ShapeError extends NxError {
+  /** Creates a shape error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ShapeError';
+  }
+}
+
+/** A tensor has a dtype the operation does not accept, or a conversion would lose data. */
+export class DTypeError extends NxError {
+  /** Creates a dtype error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DTypeError';
+  }
+}
+
+/** A backend was requested that cannot be loaded (for instance `NX_BACKEND=tensorflow` without `@tensorflow/tfjs-node`). */
+export class BackendError extends NxError {
+  /** Creates a backend error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackendError';
+  }
+}
+
+/** An argument is out of its allowed range or of the wrong kind. */
+export class ValueError extends NxError {
+  /** Creates a value error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ValueError';
+  }
+}

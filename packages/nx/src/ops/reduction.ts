@@ -1,0 +1,121 @@
+/**
+ * Reductions over axes: sum, mean, max, min, prod, variance, std, argmax, argmin, logsumexp,
+ * all, any, cumsum. `axis` may be one axis, a list, or omitted for all axes; negative axes count
+ * from the end.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { checkDType, normAxes, normAxis } from './_util.js';
+
+/** Options of a reduction. */
+export interface ReduceOptions {
+  /** Axis or axes to reduce; default all. */
+  axis?: number | number[];
+  /** Keep reduced axes with length 1; default false. */
+  keepDims?: boolean;
+}
+
+function reducer(op: string, f: (x: Tensor, axis: number[], keepDims: boolean) => Tensor, floatOnly = false) {
+  return (x: Tensor, options: ReduceOptions = {}): Tensor => {
+    const axes = normAxes(op, options.axis, x.rank);
+    if (floatOnly && x.dtype !== 'float32') return tf.tidy(() => f(tf.cast(x, 'float32'), axes, options.keepDims ?? false));
+    if (x.dtype === 'bool') return tf.tidy(() => f(tf.cast(x, 'int32'), axes, options.keepDims ?? false));
+    return f(x, axes, options.keepDims ?? false);
+  };
+}
+
+/** Sum over axes. @example `nx.sum(x, {axis: 1})` */
+export const sum = reducer('sum', (x, a, k) => tf.sum(x, a, k));
+/** Arithmetic mean over axes; float32. */
+export const mean = reducer('mean', (x, a, k) => tf.mean(x, a, k), true);
+/** Maximum over axes. */
+export const max = reducer('max', (x, a, k) => tf.max(x, a, k));
+/** Minimum over axes. */
+export const min = reducer('min', (x, a, k) => tf.min(x, a, k));
+/** Product over axes. */
+export const prod = reducer('prod', (x, a, k) => tf.prod(x, a, k));
+/** `log(sum(exp(x)))` over axes, computed stably; float32. */
+export const logsumexp = reducer('logsumexp', (x, a, k) => tf.logSumExp(x, a, k), true);
+
+/** Options of {@link variance} and {@link std}. */
+export interface VarianceOptions extends ReduceOptions {
+  /** Delta degrees of freedom: divide by `n - ddof`; default 0 (population variance, as NumPy). */
+  ddof?: number;
+}
+
+/** Variance over axes (NumPy's `var`, `ddof` default 0); float32. */
+export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
+  const axes = normAxes('variance', options.axis, x.rank);
+  const n = axes.reduce((acc, a) => acc * (x.shape[a] ?? 1), 1);
+  const ddof = options.ddof ?? 0;
+  return tf.tidy(() => {
+    const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    const m = tf.mean(xf, axes, true);
+    const s = tf.sum(tf.square(tf.sub(xf, m)), axes, options.keepDims ?? false);
+    return tf.div(s, Math.max(n - ddof, 0));
+  });
+}
+
+/** Standard deviation over axes (`sqrt(variance)`, `ddof` default 0); float32. */
+export function std(x: Tensor, options: VarianceOptions = {}): Tensor {
+  return tf.tidy(() => tf.sqrt(variance(x, options)));
+}
+
+/** Options of {@link argmax} and {@link argmin}. */
+export interface ArgOptions {
+  /** Axis; default: the flattened tensor. */
+  axis?: number;
+  /** Keep the reduced axis with length 1; default false. */
+  keepDims?: boolean;
+}
+
+function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: Tensor, options: ArgOptions): Tensor {
+  if (x.size === 0) throw new ValueError(`nx.${op}: attempt to take ${op} of an empty tensor`);
+  return tf.tidy(() => {
+    if (options.axis === undefined) {
+      const r = f(tf.reshape(x, [-1]), 0);
+      return options.keepDims ? tf.reshape(r, x.shape.map(() => 1)) : r;
+    }
+    const axis = normAxis(op, options.axis, x.rank);
+    const r = f(x, axis);
+    return options.keepDims ? tf.expandDims(r, axis) : r;
+  });
+}
+
+/** Index of the largest value (first on ties), int32. */
+export function argmax(x: Tensor, options: ArgOptions = {}): Tensor { return argReduce('argmax', tf.argMax, x, options); }
+/** Index of the smallest value (first on ties), int32. */
+export function argmin(x: Tensor, options: ArgOptions = {}): Tensor { return argReduce('argmin', tf.argMin, x, options); }
+
+/** Whether all elements are true over axes; bool input. */
+export function all(x: Tensor, options: ReduceOptions = {}): Tensor {
+  const axes = normAxes('all', options.axis, x.rank);
+  return tf.tidy(() => tf.all(x.dtype === 'bool' ? x : tf.notEqual(x, 0), axes, options.keepDims ?? false));
+}
+/** Whether any element is true over axes. */
+export function any(x: Tensor, options: ReduceOptions = {}): Tensor {
+  const axes = normAxes('any', options.axis, x.rank);
+  return tf.tidy(() => tf.any(x.dtype === 'bool' ? x : tf.notEqual(x, 0), axes, options.keepDims ?? false));
+}
+
+/** Options of {@link cumsum}. */
+export interface CumsumOptions {
+  /** Axis; default: the flattened tensor. */
+  axis?: number;
+  /** Exclusive sum (first element 0); default false. */
+  exclusive?: boolean;
+  /** Sum from the end; default false. */
+  reverse?: boolean;
+}
+
+/** Cumulative sum along an axis (flattened when no axis is given). */
+export function cumsum(x: Tensor, options: CumsumOptions = {}): Tensor {
+  checkDType('cumsum', x, ['float32', 'int32', 'bool']);
+  return tf.tidy(() => {
+    const xi = x.dtype === 'bool' ? tf.cast(x, 'int32') : x;
+    if (options.axis === undefined) return tf.cumsum(tf.reshape(xi, [-1]), 0, options.exclusive, options.reverse);
+    return tf.cumsum(xi, normAxis('cumsum', options.axis, x.rank), options.exclusive, options.reverse);
+  });
+}
