@@ -1,0 +1,67 @@
+/**
+ * Errors raised by `@raven/kaun`. Messages start with the function that failed.
+ * @module
+ */
+
+/** Base class of every error raised by `@raven/kaun`. */
+export class KaunError extends Error {
+  /** Creates an error; `cause` is passed on. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KaunError';
+  }
+}
+
+/** A parameter tree does not have the structure an operation expects (keys, lengths, leaves). */
+export class TreeStructureError extends KaunError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TreeStructureError';
+  }
+}
+
+/** A layer got an input of the wrong shape or dtype, or was built with invalid options. */
+export class LayerError extends KaunError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LayerError';
+  }
+}
+
+/** An optimizer or schedule was built with invalid options or given mismatched trees. */
+export class OptimError extends KaunError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OptimError';
+  }
+}
+
+/** A dataset, pipeline or data file is invalid (bad IDX file, checksum mismatch, ...). */
+export class DataError extends KaunError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DataError';
+  }
+}
+
+/** A checkpoint key is missing or has the wrong shape for the template it is loaded into. */
+export class CheckpointKeyError extends KaunError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckpointKeyError';
+  }
+}
+
+/** A checkpoint file or folder is malformed (bad index, missing shard, path escaping the folder). */
+export class CheckpointError extends KaunError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckpointError';
+  }
+}
