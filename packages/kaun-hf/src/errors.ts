@@ -11,3 +11,23 @@ export class KaunHfError extends Error {
     this.name = 'KaunHfError';
   }
 }
+
+/** A tokenizer file is missing or malformed, or tokenizer options are invalid. */
+export class TokenizerError extends KaunHfError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TokenizerError';
+  }
+}
+
+/** A model config or checkpoint does not fit the model (unknown activation, missing keys, wrong shapes). */
+export class ModelLoadError extends KaunHfError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ModelLoadError';
+  }
+}
+
+// Hub errors (HubError and its subclasses) follow below.
