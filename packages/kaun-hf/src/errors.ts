@@ -31,3 +31,166 @@ export class ModelLoadError extends KaunHfError {
 }
 
 // Hub errors (HubError and its subclasses) follow below.
+
+/**
+ * Base class of every error raised by the Hub client (`downloadFile`, `loadConfig`, `loadWeights`,
+ * the cache functions and the `kaun-hf` command).
+ */
+export class HubError extends KaunHfError {
+  /** Creates an error; `cause` is passed on. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HubError';
+  }
+}
+
+/** What an HTTP error carried: status, address, server message, request id. */
+export interface HubHttpErrorDetails {
+  /** HTTP status; `undefined` when the fact came from the cache or a local folder, not a response. */
+  status?: number;
+  /** Address of the request that failed. */
+  url?: string;
+  /** `X-Error-Code` sent by the Hub (`RepoNotFound`, `GatedRepo`, ...). */
+  errorCode?: string;
+  /** Message sent by the server (`X-Error-Message` or the `error` field of a JSON body). */
+  serverMessage?: string;
+  /** `X-Request-Id` of the response, to quote when reporting a problem to the Hub. */
+  requestId?: string;
+}
+
+/**
+ * The Hub answered with an error status (after retries for 429 and 5xx). Subclasses name the
+ * common cases; this class covers the others (403, 416, 5xx that outlived the retries...).
+ */
+export class HubHttpError extends HubError {
+  /** HTTP status; `undefined` when the fact came from the cache or a local folder. */
+  readonly status: number | undefined;
+  /** Address of the request that failed. */
+  readonly url: string | undefined;
+  /** `X-Error-Code` of the response. */
+  readonly errorCode: string | undefined;
+  /** Message sent by the server. */
+  readonly serverMessage: string | undefined;
+  /** `X-Request-Id` of the response. */
+  readonly requestId: string | undefined;
+  /** Creates the error from a message and the response details. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HubHttpError';
+    this.status = details.status;
+    this.url = details.url;
+    this.errorCode = details.errorCode;
+    this.serverMessage = details.serverMessage;
+    this.requestId = details.requestId;
+  }
+}
+
+/**
+ * The repository does not exist, or it is private and no token with access was sent (the Hub
+ * answers 401 or 404 with `X-Error-Code: RepoNotFound` in both cases).
+ */
+export class RepositoryNotFoundError extends HubHttpError {
+  /** Creates the error. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, details, options);
+    this.name = 'RepositoryNotFoundError';
+  }
+}
+
+/** The repository is gated: its page must be visited to request access, then a token of that account sent. */
+export class GatedRepoError extends RepositoryNotFoundError {
+  /** Creates the error. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, details, options);
+    this.name = 'GatedRepoError';
+  }
+}
+
+/** The repository exists but the branch, tag or commit asked for does not. */
+export class RevisionNotFoundError extends HubHttpError {
+  /** Creates the error. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, details, options);
+    this.name = 'RevisionNotFoundError';
+  }
+}
+
+/** The repository and revision exist but the file does not (on the Hub, in the cache's record, or in a local folder). */
+export class EntryNotFoundError extends HubHttpError {
+  /** Commit the Hub resolved the revision to (`X-Repo-Commit`), when it said. */
+  readonly commit: string | undefined;
+  /** Creates the error. */
+  constructor(
+    message: string,
+    details: HubHttpErrorDetails & { commit?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, details, options);
+    this.name = 'EntryNotFoundError';
+    this.commit = details.commit;
+  }
+}
+
+/** A file is not in the cache and the network was not used (offline) or could not be used. */
+export class LocalEntryNotFoundError extends HubError {
+  /** Path of the file inside the repository. */
+  readonly filename: string;
+  /** The repository's cache folder that was searched. */
+  readonly cacheFolder: string;
+  /** Creates the error. */
+  constructor(message: string, where: { filename: string; cacheFolder: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalEntryNotFoundError';
+    this.filename = where.filename;
+    this.cacheFolder = where.cacheFolder;
+  }
+}
+
+/** Offline mode (`offline: true` or `HF_HUB_OFFLINE=1`) is on and the file is not in the cache. */
+export class OfflineError extends LocalEntryNotFoundError {
+  /** Creates the error. */
+  constructor(message: string, where: { filename: string; cacheFolder: string }, options?: { cause?: unknown }) {
+    super(message, where, options);
+    this.name = 'OfflineError';
+  }
+}
+
+/** The server could not be reached, or connections kept failing, after every retry; `cause` holds the last failure. */
+export class NetworkError extends HubError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+/**
+ * A file name (from the caller, the server or an index's `weight_map`), a revision or a server
+ * value used as a file name would leave its cache folder (`..`, absolute paths, backslashes,
+ * empty segments); nothing was written.
+ */
+export class UnsafePathError extends HubError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnsafePathError';
+  }
+}
+
+/** A downloaded file does not match what the Hub announced (size, or sha256 for LFS files); it was deleted. */
+export class IntegrityError extends HubError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IntegrityError';
+  }
+}
+
+/** A repository holds weights only in a format that is not loaded (PyTorch pickle `.bin`). */
+export class UnsupportedWeightsError extends HubError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnsupportedWeightsError';
+  }
+}

@@ -47,3 +47,25 @@ export class ValueError extends NxError {
     this.name = 'ValueError';
   }
 }
+
+/**
+ * A safetensors file is malformed: bad header length, non-UTF-8 or non-JSON header, unknown
+ * dtype, offsets that overlap, leave gaps or disagree with shape x dtype, trailing or missing
+ * bytes. The message names the file and, where one is at fault, the tensor.
+ */
+export class SafetensorsFormatError extends NxError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SafetensorsFormatError';
+  }
+}
+
+/** An index is out of bounds for the axis it indexes (as NumPy's `IndexError`). */
+export class IndexError extends NxError {
+  /** Creates an index error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IndexError';
+  }
+}

@@ -1,2 +1,16 @@
-/** @module */
-export {};
+/**
+ * The BERT tokenizer: `Tokenizer` (from `tokenizer.json` or `vocab.txt`) and its types.
+ * @module
+ */
+export { Tokenizer } from './tokenizer.js';
+export type {
+  BatchEncoding,
+  BatchEncodingArrays,
+  DecodeOptions,
+  EncodeOptions,
+  Encoding,
+  Padding,
+  TextInput,
+  TokenizerConfig,
+  Truncation,
+} from './types.js';

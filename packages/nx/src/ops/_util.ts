@@ -67,3 +67,12 @@ export function promote(a: Tensor, b: Tensor): DType {
   if (a.dtype === 'int32' || b.dtype === 'int32') return 'int32';
   return 'int32';
 }
+
+/**
+ * `tf.gather` for every compute dtype: the wasm backend's GatherV2 aborts on bool, so bool goes
+ * through int32. @internal
+ */
+export function gatherAny(x: Tensor, indices: Tensor, axis: number): Tensor {
+  if (x.dtype !== 'bool') return tf.gather(x, indices, axis);
+  return tf.tidy(() => tf.cast(tf.gather(tf.cast(x, 'int32'), indices, axis), 'bool'));
+}

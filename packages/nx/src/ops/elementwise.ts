@@ -10,6 +10,12 @@ import { ValueError } from '../errors.js';
 export type { TensorLike } from './_util.js';
 
 function binary(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike, dtype?: DType): Tensor {
+  // a number operand becomes a scalar tensor: create it inside a tidy so it is freed
+  if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) return tf.tidy(() => binaryTensors(op, f, x, y, dtype));
+  return binaryTensors(op, f, x, y, dtype);
+}
+
+function binaryTensors(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike, dtype?: DType): Tensor {
   const a0 = asTensor(x, y instanceof tf.Tensor ? y : undefined);
   const b0 = asTensor(y, a0);
   broadcastShapes(op, a0.shape, b0.shape);
@@ -99,6 +105,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 function compare(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike): Tensor {
+  if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) return tf.tidy(() => compareTensors(op, f, x, y));
+  return compareTensors(op, f, x, y);
+}
+
+function compareTensors(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike): Tensor {
   const a0 = asTensor(x, y instanceof tf.Tensor ? y : undefined);
   const b0 = asTensor(y, a0);
   broadcastShapes(op, a0.shape, b0.shape);
@@ -153,17 +164,18 @@ export function isInf(x: Tensor): Tensor { return tf.isInf(x); }
  */
 export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   checkDType('where', cond, ['bool'], 'cond');
-  const a0 = asTensor(x, y instanceof tf.Tensor ? y : undefined);
-  const b0 = asTensor(y, a0);
-  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a0.shape), b0.shape);
-  const dt = a0.dtype === b0.dtype ? (a0.dtype as DType) : promote(a0, b0);
-  return tf.tidy(() =>
-    tf.where(
+  return tf.tidy(() => {
+    // inside the tidy: a number operand's scalar tensor is freed
+    const a0 = asTensor(x, y instanceof tf.Tensor ? y : undefined);
+    const b0 = asTensor(y, a0);
+    const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a0.shape), b0.shape);
+    const dt = a0.dtype === b0.dtype ? (a0.dtype as DType) : promote(a0, b0);
+    return tf.where(
       cond.shape.length === shape.length && cond.shape.every((d, i) => d === shape[i]) ? cond : tf.broadcastTo(cond, shape),
       tf.broadcastTo(a0.dtype === dt ? a0 : tf.cast(a0, dt), shape),
       tf.broadcastTo(b0.dtype === dt ? b0 : tf.cast(b0, dt), shape),
-    ),
-  );
+    );
+  });
 }
 
 /** Clamps every element into `[lo, hi]`. @throws ValueError if `lo > hi`. */

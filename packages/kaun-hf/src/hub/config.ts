@@ -1,0 +1,181 @@
+/**
+ * The one place that reads the environment for the Hub client, at each call (never at import).
+ * @module
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import { HubError } from '../errors.js';
+import type { DownloadProgress } from './progress.js';
+
+/** Default Hub address, used when neither `endpoint` nor `HF_ENDPOINT` is set. */
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+/** Retry settings for requests that fail with 408/429/5xx or a dropped connection. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 5. */
+  maxRetries?: number;
+  /** First backoff delay in ms; doubles each retry. Default 500. */
+  baseDelayMs?: number;
+  /** Largest backoff delay in ms. Default 8000. A server's `Retry-After` is honoured up to 60 s. */
+  maxDelayMs?: number;
+}
+
+/** Settings of the lock file (`blobs/<etag>.lock`) that keeps two processes off one download. */
+export interface LockOptions {
+  /** A lock whose file was not touched for this long (ms) is taken as abandoned. Default 60000. */
+  staleMs?: number;
+  /** How often (ms) a waiting process checks the lock again. Default 200. */
+  pollMs?: number;
+}
+
+/** Options shared by every Hub call. Each one left out falls back as documented. */
+export interface HubOptions {
+  /** Branch, tag or 40-hex commit. Default `'main'`. */
+  revision?: string;
+  /**
+   * Access token sent as `Authorization: Bearer` to the endpoint's host (never to a CDN after a
+   * redirect). Default: `HF_TOKEN` (or the legacy `HUGGING_FACE_HUB_TOKEN`). `false` sends none.
+   */
+  token?: string | false;
+  /** Cache root. Default {@link cacheRoot}(). */
+  cacheDir?: string;
+  /** No network at all: answer from the cache or throw `OfflineError`. Default: `HF_HUB_OFFLINE` (1/true/yes/on). */
+  offline?: boolean;
+  /** Hub address (a mirror works). Default: `HF_ENDPOINT` read at call time, else `https://huggingface.co`. */
+  endpoint?: string;
+  /** Called as bytes arrive and when a file is found in the cache. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Retry settings; see {@link RetryOptions}. */
+  retry?: RetryOptions;
+  /** Lock settings; see {@link LockOptions}. */
+  lock?: LockOptions;
+  /** Time limit (ms) for response headers and for each gap between body chunks. Default 30000. */
+  timeoutMs?: number;
+  /** Link snapshot files to blobs with relative symlinks (true) or copy them (false). Default: symlinks, copy where they fail. */
+  symlinks?: boolean;
+  /** Aborts the call. */
+  signal?: AbortSignal;
+}
+
+/** The settings of one call, after defaults and the environment were applied. */
+export interface HubConfig {
+  /** Hub address without a trailing slash. */
+  endpoint: string;
+  /** Token to send to the endpoint's host, if any. */
+  token: string | undefined;
+  /** Whether the network is off. */
+  offline: boolean;
+  /** Cache root. */
+  cacheDir: string;
+  /** Retry settings. */
+  retry: Required<RetryOptions>;
+  /** Lock settings. */
+  lock: Required<LockOptions>;
+  /** Headers/body-gap time limit in ms. */
+  timeoutMs: number;
+  /** `undefined`: symlinks, copy where they fail. */
+  symlinks: boolean | undefined;
+  /** Progress callback. */
+  onProgress: ((progress: DownloadProgress) => void) | undefined;
+  /** Abort signal. */
+  signal: AbortSignal | undefined;
+}
+
+const TRUE_VALUES = new Set(['1', 'true', 'yes', 'on']);
+
+/** Reads a boolean environment variable the way huggingface_hub does (1/true/yes/on, any case). */
+function envFlag(name: string): boolean {
+  const value = process.env[name];
+  return value !== undefined && TRUE_VALUES.has(value.trim().toLowerCase());
+}
+
+function envString(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * The cache root, read from the environment now: `$RAVEN_CACHE_ROOT/huggingface`, else
+ * `$XDG_CACHE_HOME/raven/huggingface`, else `~/.cache/raven/huggingface`.
+ *
+ * Inside it the layout is huggingface_hub's (`models--org--name/{blobs,snapshots,refs}`), so
+ * pointing `cacheDir` at `~/.cache/huggingface/hub` shares the cache with Python.
+ * @returns An absolute path (the folder may not exist yet).
+ * @example
+ * ```ts
+ * process.env.RAVEN_CACHE_ROOT = '/tmp/raven';
+ * cacheRoot(); // '/tmp/raven/huggingface'
+ * ```
+ */
+export function cacheRoot(): string {
+  const raven = envString('RAVEN_CACHE_ROOT');
+  if (raven) return join(raven, 'huggingface');
+  const xdg = envString('XDG_CACHE_HOME');
+  if (xdg) return join(xdg, 'raven', 'huggingface');
+  return join(homedir(), '.cache', 'raven', 'huggingface');
+}
+
+function checkEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch (cause) {
+    throw new HubError(`resolveHubConfig: endpoint "${endpoint}" is not a URL; expected e.g. https://huggingface.co`, {
+      cause,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HubError(`resolveHubConfig: endpoint "${endpoint}" must use http or https, got ${url.protocol}`);
+  }
+  return endpoint.replace(/\/+$/, '');
+}
+
+function positive(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new HubError(`resolveHubConfig: ${what} must be a number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Applies defaults and the environment (`HF_TOKEN`, `HF_ENDPOINT`, `HF_HUB_OFFLINE`,
+ * `RAVEN_CACHE_ROOT`, `XDG_CACHE_HOME`) to the options of one call. Called by every Hub
+ * function at each call, so changing the environment between calls takes effect.
+ * @param overrides - Options given by the caller; each takes precedence over the environment.
+ * @returns The resolved settings.
+ * @throws {HubError} When the endpoint is not an http(s) URL or a number is negative.
+ * @example
+ * ```ts
+ * const config = resolveHubConfig({ offline: true });
+ * config.endpoint; // HF_ENDPOINT or 'https://huggingface.co'
+ * ```
+ */
+export function resolveHubConfig(overrides: HubOptions = {}): HubConfig {
+  const token =
+    overrides.token === false
+      ? undefined
+      : (overrides.token ?? envString('HF_TOKEN') ?? envString('HUGGING_FACE_HUB_TOKEN'));
+  const retry = overrides.retry ?? {};
+  const lock = overrides.lock ?? {};
+  return {
+    endpoint: checkEndpoint(overrides.endpoint ?? envString('HF_ENDPOINT') ?? DEFAULT_ENDPOINT),
+    token: token || undefined,
+    offline: overrides.offline ?? envFlag('HF_HUB_OFFLINE'),
+    cacheDir: overrides.cacheDir ?? cacheRoot(),
+    retry: {
+      maxRetries: Math.floor(positive(retry.maxRetries, 5, 'retry.maxRetries')),
+      baseDelayMs: positive(retry.baseDelayMs, 500, 'retry.baseDelayMs'),
+      maxDelayMs: positive(retry.maxDelayMs, 8000, 'retry.maxDelayMs'),
+    },
+    lock: {
+      staleMs: positive(lock.staleMs, 60_000, 'lock.staleMs'),
+      pollMs: positive(lock.pollMs, 200, 'lock.pollMs'),
+    },
+    timeoutMs: positive(overrides.timeoutMs, 30_000, 'timeoutMs'),
+    symlinks: overrides.symlinks,
+    onProgress: overrides.onProgress,
+    signal: overrides.signal,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * `block`: a stateless layer made of named children, the way BERT's modules nest. Like kaun's
+ * `Layer.named`, but BERT has no state, so its variables carry `state: {}` at the top only (as
+ * loaded checkpoints do) rather than an empty dict per child. Internal.
+ * @module
+ */
+import * as nx from '@raven/nx';
+import { type Layer, LayerError, type Ptree } from '@raven/kaun';
+
+/** Applies a child by name to an input. @internal */
+export type Call = <I = nx.Tensor, O = nx.Tensor>(name: string, x: I) => O;
+
+/**
+ * A layer with params `{child: childParams, ...}` (so paths read `child.weight`) and no state.
+ * `forward(call, x, options)` wires the children; each call gets a key of its own (the apply key
+ * folded with the child's index). @internal
+ */
+export function block<In, Out = nx.Tensor>(
+  where: string,
+  children: Record<string, Layer.Layer<any, any>>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  forward: (call: Call, x: In, options: Layer.ApplyOptions) => Out,
+): Layer.Layer<In, Out> {
+  const names = Object.keys(children);
+  return {
+    init({ key, dtype = 'float32' }) {
+      const keys = nx.random.split(key, names.length);
+      const params: Record<string, Ptree.Tree> = {};
+      names.forEach((k, i) => {
+        params[k] = children[k]!.init({ key: keys[i]!, dtype }).params;
+      });
+      return { params, state: {}, dtype };
+    },
+    apply(vars, x, options = {}) {
+      const params = vars.params as Record<string, Ptree.Tree>;
+      const call: Call = (name, input) => {
+        const i = names.indexOf(name);
+        const p = params?.[name];
+        if (i < 0 || p === undefined) {
+          throw new LayerError(`${where}: the params have no '${name}' (expected ${names.join(', ')}); pass variables from init or fromPretrained`);
+        }
+        const key = options.key === undefined ? undefined : nx.random.foldIn(options.key, i);
+        return children[name]!.apply({ params: p, state: {}, dtype: vars.dtype }, input, { training: options.training, key, context: options.context }).y;
+      };
+      return { y: forward(call, x, options), state: vars.state };
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Activation layers and {@link fn}, which turns any tensor function into a layer. None has
+ * parameters or state; the output has the input's shape.
+ * @module
+ */
+import type { Tensor } from '@raven/nx';
+import { LayerError } from '../errors.js';
+import * as A from './activation.js';
+import { type ApplyOptions, type Layer, emptyVars } from './layer.js';
+
+/**
+ * A layer without parameters or state that computes `f(x)` (`f` also gets the apply options).
+ * @example `Layer.fn((x) => nx.mul(x, 2))`
+ */
+export function fn<In = Tensor, Out = Tensor>(f: (x: In, options: ApplyOptions) => Out): Layer<In, Out> {
+  return {
+    init: (o) => emptyVars(o.dtype),
+    apply: (vars, x, options = {}) => ({ y: f(x, options), state: vars.state }),
+  };
+}
+
+/** ReLU layer: `max(x, 0)`. */
+export function relu(): Layer { return fn(A.relu); }
+
+/** Options of {@link gelu}. */
+export interface GeluOptions {
+  /** `'none'` (default): the exact erf form; `'tanh'`: the tanh approximation. As PyTorch. */
+  approximate?: 'none' | 'tanh';
+}
+
+/** GELU layer, exact (default) or the tanh approximation. */
+export function gelu(options: GeluOptions = {}): Layer {
+  const a = options.approximate ?? 'none';
+  if (a !== 'none' && a !== 'tanh') throw new LayerError(`Layer.gelu: approximate must be 'none' or 'tanh', got ${String(a)}`);
+  return fn(a === 'tanh' ? A.geluTanh : A.gelu);
+}
+
+/** SiLU (swish) layer: `x * sigmoid(x)`. */
+export function silu(): Layer { return fn(A.silu); }
+
+/** Tanh layer. */
+export function tanh(): Layer { return fn(A.tanh); }
+
+/** Sigmoid layer. */
+export function sigmoid(): Layer { return fn(A.sigmoid); }
+
+/** Options of {@link softmax} and {@link logSoftmax}. */
+export interface SoftmaxOptions {
+  /** The axis normalised over; default -1. */
+  axis?: number;
+}
+
+/** Softmax layer along `axis` (default -1). */
+export function softmax(options: SoftmaxOptions = {}): Layer {
+  const axis = options.axis ?? -1;
+  return fn((x: Tensor) => A.softmax(x, axis));
+}
+
+/** Log-softmax layer along `axis` (default -1). */
+export function logSoftmax(options: SoftmaxOptions = {}): Layer {
+  const axis = options.axis ?? -1;
+  return fn((x: Tensor) => A.logSoftmax(x, axis));
+}
+
+/** Options of {@link leakyRelu}. */
+export interface LeakyReluOptions {
+  /** Slope for negative inputs; default 0.01. */
+  negativeSlope?: number;
+}
+
+/** Leaky ReLU layer. */
+export function leakyRelu(options: LeakyReluOptions = {}): Layer {
+  const s = options.negativeSlope ?? 0.01;
+  return fn((x: Tensor) => A.leakyRelu(x, s));
+}
+
+/** Options of {@link elu}. */
+export interface EluOptions {
+  /** Scale of the negative part; default 1. */
+  alpha?: number;
+}
+
+/** ELU layer. */
+export function elu(options: EluOptions = {}): Layer {
+  const alpha = options.alpha ?? 1;
+  return fn((x: Tensor) => A.elu(x, alpha));
+}
+
+/** Softplus layer: `log(1 + exp(x))`. */
+export function softplus(): Layer { return fn(A.softplus); }
+
+/** Identity layer: returns its input. */
+export function identity<T = Tensor>(): Layer<T, T> { return fn((x: T) => x); }

@@ -1,0 +1,56 @@
+/**
+ * Dropout: the {@link dropout} layer and the {@link applyDropout} function.
+ * @module
+ */
+import * as nx from '@raven/nx';
+import type { Tensor } from '@raven/nx';
+import { LayerError } from '../errors.js';
+import type { Key, Layer } from './layer.js';
+
+function checkRate(fn: string, rate: unknown): void {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new LayerError(`${fn}: rate must be a number in [0, 1), got ${String(rate)}`);
+}
+
+/**
+ * Inverted dropout of a tensor: each element is zeroed with probability `rate` and the others
+ * are scaled by `1 / (1 - rate)`, so the expectation is unchanged. The mask is drawn from `key`
+ * (element kept where `uniform < 1 - rate`, as JAX's `bernoulli`); the same key gives the same mask.
+ * @param rate - drop probability in `[0, 1)`; 0 returns `x` itself.
+ * @throws LayerError for a rate outside `[0, 1)` or a missing key when `rate > 0`.
+ * @example `Layer.applyDropout(x, 0.1, key)`
+ */
+export function applyDropout(x: Tensor, rate: number, key: Key | undefined, fn = 'Layer.applyDropout'): Tensor {
+  checkRate(fn, rate);
+  if (rate === 0) return x;
+  if (key === undefined) throw new LayerError(`${fn}: dropout is active (training with rate ${rate}) but no key was given; pass apply(vars, x, { training: true, key })`);
+  const keep = Math.fround(1 - rate);
+  const scale = 1 / (1 - rate);
+  const u = nx.random.uniformArray(key, x.size);
+  for (let i = 0; i < u.length; i++) u[i] = u[i]! < keep ? scale : 0;
+  return nx.scope(() => nx.mul(x, nx.fromArray(u, { shape: x.shape })));
+}
+
+/** Options of {@link dropout}. */
+export interface DropoutOptions {
+  /** Probability of zeroing an element, in `[0, 1)`. */
+  rate: number;
+}
+
+/**
+ * Dropout layer, as `torch.nn.Dropout`: identity when not training; in training, inverted
+ * dropout ({@link applyDropout}) with the apply key. No parameters, no state; output shape = input shape.
+ * @throws LayerError for a rate outside `[0, 1)`, or (at apply, in training with `rate > 0`) when no key is given.
+ * @example `model.apply(vars, x, { training: true, key: nx.random.key(step) })`
+ */
+export function dropout(options: DropoutOptions): Layer {
+  const fn = 'Layer.dropout';
+  checkRate(fn, options.rate);
+  const rate = options.rate;
+  return {
+    init: ({ dtype = 'float32' }) => ({ params: {}, state: {}, dtype }),
+    apply(vars, x, o = {}) {
+      if (!o.training || rate === 0) return { y: x, state: vars.state };
+      return { y: applyDropout(x, rate, o.key, fn), state: vars.state };
+    },
+  };
+}

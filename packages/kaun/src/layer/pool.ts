@@ -1,0 +1,77 @@
+/**
+ * Pooling and reshaping layers: {@link maxPool2d}, {@link avgPool2d}, {@link flatten}. No
+ * parameters, no state.
+ * @module
+ */
+import * as nx from '@raven/nx';
+import type { Tensor } from '@raven/nx';
+import { LayerError } from '../errors.js';
+import { fmt } from './_util.js';
+import { fn } from './activations.js';
+import type { Layer } from './layer.js';
+
+/** Options of {@link maxPool2d} and {@link avgPool2d}. */
+export interface Pool2dOptions {
+  /** Window size `kh, kw`. */
+  kernelSize: number | [number, number];
+  /** Stride; default the kernel size. */
+  stride?: number | [number, number];
+  /** `'valid'` (default) or `'same'`. */
+  padding?: 'same' | 'valid';
+}
+
+function checkPool(name: string, o: Pool2dOptions): void {
+  const ok = (v: unknown) => (typeof v === 'number' ? Number.isInteger(v) && v > 0 : Array.isArray(v) && v.length === 2 && v.every((d) => Number.isInteger(d) && d > 0));
+  if (!ok(o.kernelSize)) throw new LayerError(`${name}: kernelSize must be a positive integer or a pair, got ${JSON.stringify(o.kernelSize)}`);
+  if (o.stride !== undefined && !ok(o.stride)) throw new LayerError(`${name}: stride must be a positive integer or a pair, got ${JSON.stringify(o.stride)}`);
+  if (o.padding !== undefined && o.padding !== 'same' && o.padding !== 'valid') throw new LayerError(`${name}: padding must be 'same' or 'valid', got ${JSON.stringify(o.padding)}`);
+}
+
+function pool(name: string, f: (x: Tensor, o: nx.Pool2dOptions) => Tensor, o: Pool2dOptions): Layer {
+  checkPool(name, o);
+  return fn((x: Tensor) => {
+    if (x.rank !== 4) throw new LayerError(`${name}: expected input [N, C, H, W], got shape ${fmt(x.shape)}`);
+    return f(x, o);
+  });
+}
+
+/**
+ * 2-d max pooling, as `torch.nn.MaxPool2d`: input `[N, C, H, W]`, output
+ * `[N, C, floor((H - kh) / sh) + 1, floor((W - kw) / sw) + 1]` (`'valid'`).
+ * @example `Layer.maxPool2d({ kernelSize: 2 })` halves height and width.
+ */
+export function maxPool2d(options: Pool2dOptions): Layer {
+  return pool('Layer.maxPool2d', nx.maxPool2d, options);
+}
+
+/** 2-d average pooling, as `torch.nn.AvgPool2d` (with `'same'`, padding is left out of the average). */
+export function avgPool2d(options: Pool2dOptions): Layer {
+  return pool('Layer.avgPool2d', nx.avgPool2d, options);
+}
+
+/** Options of {@link flatten}. */
+export interface FlattenOptions {
+  /** First axis merged; default 1 (keeps the batch axis). */
+  startDim?: number;
+  /** Last axis merged; default -1. */
+  endDim?: number;
+}
+
+/**
+ * Merges axes `startDim..endDim` into one, as `torch.nn.Flatten`: `[N, C, H, W] -> [N, C*H*W]`
+ * with the defaults.
+ * @throws LayerError (at apply) when the axes are out of range for the input.
+ */
+export function flatten(options: FlattenOptions = {}): Layer {
+  const start = options.startDim ?? 1;
+  const end = options.endDim ?? -1;
+  return fn((x: Tensor) => {
+    const r = x.rank;
+    const s = start < 0 ? start + r : start;
+    const e = end < 0 ? end + r : end;
+    if (!(s >= 0 && e < r && s <= e)) throw new LayerError(`Layer.flatten: axes ${start}..${end} are out of range for input of shape ${fmt(x.shape)}`);
+    if (s === e) return x;
+    const merged = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return nx.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+  });
+}

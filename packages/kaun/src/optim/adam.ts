@@ -1,0 +1,73 @@
+/**
+ * Adam's moment estimates as a transformation (Optax's `scale_by_adam`).
+ * @module
+ */
+import * as nx from '@raven/nx';
+import type { Tensor } from '@raven/nx';
+import * as Ptree from '../ptree/index.js';
+import type { Tree } from '../ptree/index.js';
+import { makeCount, readCount } from './count.js';
+import type { Optimizer } from './types.js';
+import { checkNumber, leavesLike, stateDict } from './_util.js';
+
+/** Options of {@link scaleByAdam}. */
+export interface ScaleByAdamOptions {
+  /** Decay of the first moment; default 0.9. */
+  b1?: number;
+  /** Decay of the second moment; default 0.999. */
+  b2?: number;
+  /** Added to the denominator after the square root; default 1e-8. */
+  eps?: number;
+}
+
+/**
+ * Rescales gradients by Adam's bias-corrected moments. With `t` the update number counting from
+ * 1 and `g` the gradient:
+ * `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
+ * `update = (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)`,
+ * computed in that order, as `torch.optim.Adam` does. Chain with `scaleByLearningRate` to get
+ * Adam (that is what {@link adam} does).
+ *
+ * State: `{count, mu, nu}`: `count` an int32 scalar (updates done so far), `mu` and `nu` trees
+ * shaped like the parameters.
+ * @throws OptimError for options out of range (`b1`, `b2` in [0, 1), `eps` >= 0).
+ */
+export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
+  const fn = 'Optim.scaleByAdam';
+  const b1 = checkNumber(fn, 'b1', options.b1 ?? 0.9, 0, 1);
+  const b2 = checkNumber(fn, 'b2', options.b2 ?? 0.999, 0, 1);
+  const eps = checkNumber(fn, 'eps', options.eps ?? 1e-8, 0);
+  return {
+    init: (params) => nx.scope(() => ({ count: makeCount(0), mu: Ptree.zerosLike(params), nu: Ptree.zerosLike(params) })),
+    update: (grads, state) => {
+      const s = stateDict(fn, state, ['count', 'mu', 'nu']);
+      const t = readCount(fn, s['count']) + 1;
+      return nx.scope(() => {
+        const { leaves: gs, rebuild } = Ptree.flatten(grads);
+        const ms = leavesLike(fn, 'the state mu', gs, s['mu']!);
+        const vs = leavesLike(fn, 'the state nu', gs, s['nu']!);
+        // host-side scalars, uploaded once per update and shared by every leaf
+        const cB1 = nx.scalar(b1);
+        const c1mB1 = nx.scalar(1 - b1);
+        const cB2 = nx.scalar(b2);
+        const c1mB2 = nx.scalar(1 - b2);
+        const cSqrtBc2 = nx.scalar(Math.sqrt(1 - b2 ** t));
+        const cInvBc1 = nx.scalar(1 / (1 - b1 ** t));
+        const cEps = nx.scalar(eps);
+        const mu: Tensor[] = [];
+        const nu: Tensor[] = [];
+        const ups: Tensor[] = [];
+        for (let i = 0; i < gs.length; i++) {
+          const g = gs[i]!;
+          const m = nx.add(nx.mul(ms[i]!, cB1), nx.mul(g, c1mB1));
+          const v = nx.add(nx.mul(vs[i]!, cB2), nx.mul(nx.square(g), c1mB2));
+          const denom = nx.add(nx.div(nx.sqrt(v), cSqrtBc2), cEps);
+          ups.push(nx.mul(nx.div(m, denom), cInvBc1));
+          mu.push(m);
+          nu.push(v);
+        }
+        return { updates: rebuild(ups), state: { count: makeCount(t), mu: rebuild(mu), nu: rebuild(nu) } as Tree };
+      });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Helpers of the loops: a device-side running mean of losses, batch sizes, epoch iteration,
+ * metric accumulators. Internal.
+ * @module
+ */
+import * as nx from '@raven/nx';
+import type { Tensor } from '@raven/nx';
+import { Dataset } from '../data/index.js';
+import { KaunError } from '../errors.js';
+import { batchMean, isAccumulator, type Accumulator } from '../metric/index.js';
+import type { MetricSpec } from './types.js';
+
+const FLUSH_EVERY = 64;
+
+/**
+ * A weighted mean of scalar loss tensors kept on the device: losses are collected and summed in
+ * one stack every 64 steps, and read only by {@link LossMean.read}. @internal
+ */
+export class LossMean {
+  #pending: Tensor[] = [];
+  #sizes: number[] = [];
+  #sum: Tensor | undefined;
+  #count = 0;
+
+  /** Takes ownership of `loss` (a scalar) with weight `n`. */
+  add(loss: Tensor, n: number): void {
+    this.#pending.push(loss);
+    this.#sizes.push(n);
+    this.#count += n;
+    if (this.#pending.length >= FLUSH_EVERY) this.flush();
+  }
+
+  /** Folds the pending losses into the running sum (a handful of ops). */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const pending = this.#pending;
+    const sizes = this.#sizes;
+    const prev = this.#sum;
+    const next = nx.scope(() => {
+      const s = nx.sum(nx.mul(nx.stack(pending), nx.fromArray(sizes)));
+      return prev === undefined ? s : nx.add(prev, s);
+    });
+    nx.dispose(pending);
+    if (prev !== undefined) nx.dispose(prev);
+    this.#sum = next;
+    this.#pending = [];
+    this.#sizes = [];
+  }
+
+  /** The weighted mean so far (reads the device once); NaN when empty. */
+  read(): number {
+    this.flush();
+    return this.#sum === undefined || this.#count === 0 ? Number.NaN : Number(nx.item(this.#sum)) / this.#count;
+  }
+
+  /** Frees everything. */
+  dispose(): void {
+    nx.dispose(this.#pending);
+    if (this.#sum !== undefined) nx.dispose(this.#sum);
+    this.#pending = [];
+    this.#sizes = [];
+    this.#sum = undefined;
+    this.#count = 0;
+  }
+}
+
+/** The number of examples in a batch: the first axis of its first tensor (y, then x). @internal */
+export function batchSize(batch: unknown): number {
+  const find = (v: unknown, depth = 0): Tensor | undefined => {
+    if (nx.isTensor(v)) return v;
+    if (depth > 4 || v === null || typeof v !== 'object') return undefined;
+    for (const e of Array.isArray(v) ? v : Object.values(v)) {
+      const t = find(e, depth + 1);
+      if (t) return t;
+    }
+    return undefined;
+  };
+  const b = batch as { x?: unknown; y?: unknown };
+  const t = find(b.y) ?? find(b.x);
+  return t === undefined || t.rank === 0 ? 1 : t.shape[0]!;
+}
+
+/**
+ * The elements of one epoch, and whether the loop owns (and so disposes) them: a {@link Dataset}
+ * makes fresh batches each epoch (owned); any other iterable is the caller's (not disposed).
+ * @internal
+ */
+export function epochOf<T>(fn: string, data: Iterable<T>, epoch: number): { items: Iterable<T>; owned: boolean } {
+  if (data instanceof Dataset) return { items: (data as Dataset<T>).iterate(epoch), owned: true };
+  if (data !== null && typeof data === 'object' && typeof (data as Iterable<T>)[Symbol.iterator] === 'function') return { items: data, owned: false };
+  throw new KaunError(`${fn}: data must be a Data.Dataset or an iterable of batches {x, y}`);
+}
+
+/** One accumulator per metric: functions are wrapped in `Metric.batchMean`; accumulators are reset. @internal */
+export function accumulators(metrics: Readonly<Record<string, MetricSpec>>): Array<[string, Accumulator]> {
+  return Object.entries(metrics).map(([name, m]) => {
+    if (isAccumulator(m)) { m.reset(); return [name, m]; }
+    return [name, batchMean(m)];
+  });
+}
+
+/** Reads every accumulator into `logs` (with a prefix) and resets it. @internal */
+export function collect(accs: Array<[string, Accumulator]>, logs: Record<string, number>, prefix = ''): void {
+  for (const [name, acc] of accs) {
+    logs[prefix + name] = acc.compute();
+    acc.reset();
+  }
+}

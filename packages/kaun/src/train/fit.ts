@@ -1,0 +1,138 @@
+/**
+ * The training loop: epochs of steps, validation, callbacks, early stopping, progress.
+ * @module
+ */
+import * as nx from '@raven/nx';
+import { KaunError } from '../errors.js';
+import { accumulators, batchSize, collect, epochOf, LossMean } from './_running.js';
+import { EarlyStopper, type EarlyStoppingOptions } from './early-stopping.js';
+import { evaluate } from './evaluate.js';
+import { makeReporter, type ProgressMode } from './progress.js';
+import { disposeReplaced, stepWith } from './step.js';
+import type { Batch, Callbacks, Trainer, TrainState } from './types.js';
+
+/** Options of {@link fit}. */
+export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
+  /** Number of epochs; default 1. */
+  epochs?: number;
+  /** Index of the first epoch (to resume; shuffles depend on it); default 0. */
+  initialEpoch?: number;
+  /** Data evaluated after each epoch (logged as `val_loss`, `val_<metric>`); default none. */
+  validation?: Iterable<Batch<In, Y>>;
+  /** Hooks, one object or a list. */
+  callbacks?: Callbacks | Callbacks[];
+  /** Stop when a logged value stops improving (see {@link EarlyStoppingOptions}); default off. */
+  earlyStopping?: EarlyStoppingOptions;
+  /**
+   * Progress output: `'auto'` (default: a live bar with loss and samples/s when stdout is a TTY,
+   * one line per epoch otherwise), `'bar'`, `'lines'`, or `false` for silence.
+   */
+  progress?: ProgressMode;
+}
+
+/** What {@link fit} returns. */
+export interface FitResult {
+  /** The final state (with the best variables when early stopping restored them). */
+  state: TrainState;
+  /** Per-epoch logs: `loss`, metrics, `val_loss`, `val_<metric>`, one value per epoch run. */
+  history: Record<string, number[]>;
+  /** Whether early stopping or a callback ended training before `epochs`. */
+  stopped: boolean;
+  /** The best epoch by the early-stopping monitor; `undefined` without early stopping. */
+  bestEpoch?: number;
+}
+
+/**
+ * Trains for some epochs: for each batch one {@link step}; the loss is summed on the device and
+ * read once per epoch (and a few times a second for the live bar); training metrics (the
+ * trainer's) accumulate on the device from the same forward pass; validation after each epoch.
+ *
+ * - `data`: a `Data.Dataset` of `{x, y}` (epoch `e` is `data.iterate(e)`, so shuffles differ per
+ *   epoch; its batches are disposed after use) or any iterable of batches (reused each epoch,
+ *   not disposed).
+ * - The state passed in is consumed: use the returned one.
+ * - Callbacks may stop training with `info.stop()`.
+ * @returns the final state and the history.
+ * @throws KaunError for invalid options; errors from the model, loss or callbacks propagate.
+ * @example
+ * ```ts
+ * const { state: trained, history } = await Train.fit(trainer, state, train, {
+ *   epochs: 5, validation: test, earlyStopping: { patience: 2, restoreBest: true } });
+ * ```
+ */
+export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, data: Iterable<Batch<In, Y>>, options: FitOptions<In, Y> = {}): Promise<FitResult> {
+  const fn = 'Train.fit';
+  const epochs = options.epochs ?? 1;
+  const first = options.initialEpoch ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new KaunError(`${fn}: epochs must be a non-negative integer, got ${String(epochs)}`);
+  if (!Number.isInteger(first) || first < 0) throw new KaunError(`${fn}: initialEpoch must be a non-negative integer, got ${String(first)}`);
+  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+  const batchHooks = callbacks.filter((c) => typeof c.onBatchEnd === 'function');
+  const reporter = makeReporter(options.progress);
+  const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, options.validation !== undefined) : undefined;
+  const history: Record<string, number[]> = {};
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  let lastEpoch = first - 1;
+
+  for (const c of callbacks) await c.onTrainBegin?.({ state });
+  for (let epoch = first; epoch < first + epochs && !stopped; epoch++) {
+    for (const c of callbacks) await c.onEpochBegin?.({ epoch, state });
+    const t0 = performance.now();
+    const { items, owned } = epochOf(fn, data, epoch);
+    reporter?.epochStart(epoch, first + epochs - 1, (data as { length?: unknown }).length as number | undefined);
+    const accs = accumulators(trainer.metrics);
+    const onOutput = accs.length === 0 ? undefined : (y: Out, t: Y) => { for (const [, a] of accs) a.update(y as nx.Tensor, t as nx.Tensor); };
+    const lossMean = new LossMean();
+    const logs: Record<string, number> = {};
+    let samples = 0;
+    let b = 0;
+    try {
+      for (const batch of items) {
+        let loss: nx.Tensor;
+        const n = batchSize(batch);
+        try {
+          const r = stepWith(trainer, state, batch, {}, onOutput);
+          state = r.state;
+          loss = r.loss;
+        } finally {
+          if (owned) nx.dispose(batch);
+        }
+        lossMean.add(loss, n);
+        samples += n;
+        for (const c of batchHooks) {
+          const p = c.onBatchEnd!({ epoch, batch: b, size: n, loss, state, stop });
+          if (p) await p;
+        }
+        b++;
+        reporter?.batch(b, samples, () => lossMean.read());
+        if (stopped) break;
+      }
+      logs['loss'] = lossMean.read();
+      collect(accs, logs);
+    } finally {
+      lossMean.dispose();
+      for (const [, a] of accs) a.reset();
+    }
+    if (options.validation !== undefined) {
+      const v = evaluate(trainer, state, options.validation);
+      for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    for (const [k, val] of Object.entries(logs)) (history[k] ??= []).push(val);
+    reporter?.epochEnd(logs, seconds, samples);
+    lastEpoch = epoch;
+    if (stopper?.update(epoch, logs, state.vars)) stopped = true;
+    for (const c of callbacks) await c.onEpochEnd?.({ epoch, logs, state, seconds, samples, stop });
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let timers and signals run between epochs
+  }
+  const best = stopper?.takeBest(lastEpoch);
+  if (best !== undefined) {
+    disposeReplaced([state.vars.params, state.vars.state], [best.params, best.state]);
+    state = { ...state, vars: best };
+  }
+  for (const c of callbacks) await c.onTrainEnd?.({ state, history });
+  const result: FitResult = { state, history, stopped };
+  if (stopper) result.bestEpoch = stopper.bestEpoch;
+  return result;
+}

@@ -1,0 +1,55 @@
+/**
+ * Building a trainer and its state.
+ * @module
+ */
+import * as nx from '@raven/nx';
+import { KaunError } from '../errors.js';
+import type { Vars } from '../layer/index.js';
+import { isAccumulator } from '../metric/index.js';
+import type { AnyTrainer, Trainer, TrainerOptions, TrainState } from './types.js';
+
+/**
+ * Bundles a model, an optimizer, a loss and metrics into a trainer.
+ * @throws KaunError when the model, optimizer or loss is missing or of the wrong kind.
+ * @example
+ * ```ts
+ * const trainer = Train.make({ model, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy,
+ *   metrics: { accuracy: Metric.accuracy } });
+ * ```
+ */
+export function make<In = nx.Tensor, Out = nx.Tensor, Y = nx.Tensor>(options: TrainerOptions<In, Out, Y>): Trainer<In, Out, Y> {
+  const fn = 'Train.make';
+  const { model, optimizer, loss } = options ?? ({} as TrainerOptions<In, Out, Y>);
+  if (!model || typeof model.init !== 'function' || typeof model.apply !== 'function') throw new KaunError(`${fn}: model must be a layer (an object with init and apply)`);
+  if (!optimizer || typeof optimizer.init !== 'function' || typeof optimizer.update !== 'function') throw new KaunError(`${fn}: optimizer must be an optimizer (an object with init and update), e.g. Optim.adam()`);
+  if (typeof loss !== 'function') throw new KaunError(`${fn}: loss must be a function (output, target) => scalar tensor, e.g. Loss.softmaxCrossEntropy`);
+  const metrics = { ...(options.metrics ?? {}) };
+  for (const [name, m] of Object.entries(metrics)) {
+    if (typeof m !== 'function' && !isAccumulator(m)) throw new KaunError(`${fn}: metric '${name}' must be a function (preds, targets) => Tensor or an accumulator with update/compute/reset`);
+    if (name === 'loss' || name.startsWith('val_')) throw new KaunError(`${fn}: metric name '${name}' is reserved; choose another`);
+  }
+  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics) });
+}
+
+/** Options of {@link makeState}. */
+export interface MakeStateOptions {
+  /** Base key of the per-step keys (dropout); default `nx.random.key(0)`. */
+  key?: nx.random.Key;
+}
+
+/**
+ * The initial training state: `vars`, a fresh optimizer state for `vars.params`, step 0.
+ * The state takes ownership of `vars` (their tensors are disposed when training replaces them).
+ * @example `let state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));`
+ */
+export function makeState(trainer: AnyTrainer, vars: Vars, options: MakeStateOptions = {}): TrainState {
+  if (!vars || vars.params === undefined || vars.state === undefined) throw new KaunError('Train.makeState: expected vars {params, state, dtype} from model.init');
+  const key = options.key ?? nx.random.key(0);
+  if (!(key instanceof nx.random.Key)) throw new KaunError('Train.makeState: key must come from nx.random.key(seed)');
+  return { vars, optState: trainer.optimizer.init(vars.params), step: 0, key };
+}
+
+/** The model variables of a state (the live tensors, valid until the state is stepped). */
+export function vars(state: TrainState): Vars {
+  return state.vars;
+}

