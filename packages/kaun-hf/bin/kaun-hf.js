@@ -14,7 +14,9 @@ if (existsSync(fileURLToPath(dist))) {
   try {
     tsx = import.meta.resolve('tsx');
   } catch {
-    process.stderr.write('kaun-hf: dist/ is not built and tsx is not installed; run `npm run build -w @raven/kaun-hf`\n');
+    process.stderr.write(
+      'kaun-hf: dist/ is not built and tsx is not installed; run `npm run build -w @raven/kaun-hf`\n',
+    );
     process.exit(1);
   }
   const source = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));

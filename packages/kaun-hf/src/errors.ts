@@ -120,11 +120,7 @@ export class EntryNotFoundError extends HubHttpError {
   /** Commit the Hub resolved the revision to (`X-Repo-Commit`), when it said. */
   readonly commit: string | undefined;
   /** Creates the error. */
-  constructor(
-    message: string,
-    details: HubHttpErrorDetails & { commit?: string } = {},
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, details: HubHttpErrorDetails & { commit?: string } = {}, options?: { cause?: unknown }) {
     super(message, details, options);
     this.name = 'EntryNotFoundError';
     this.commit = details.commit;

@@ -23,5 +23,7 @@ for (const [name, a] of rows) console.log(name.padEnd(24), (a.n / 20).toFixed(1)
 for (const k of prof.kernels.slice(0, prof.kernels.length / 20)) if (k.name.includes('MatMul') || k.name === 'Transpose') console.log(k.name, JSON.stringify(k.inputShapes), (k.kernelTimeMs as number).toFixed(3), JSON.stringify((k as any).extraInfo ?? ''));
 // timing without profiler
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 for (let i = 0; i < 100; i++) { const b = it.next().value!; const r = Train.step(trainer, state, b); state = r.state; nx.dispose([b, r.loss]); }
-console.log('ms/step', ((performance.now() - t0) / 100).toFixed(2));
+const c1 = process.cpuUsage(c0);
+console.log('wall ms/step', ((performance.now() - t0) / 100).toFixed(2), 'cpu ms/step', ((c1.user + c1.system) / 1000 / 100).toFixed(2));

@@ -66,7 +66,8 @@ async function download(positionals: string[], options: HubOptions, io: CliIo): 
   const withProgress = { ...options, onProgress };
   const paths: Array<[string, string]> = [];
   if (files.length > 0) {
-    for (const filename of files) paths.push([filename, await downloadFile({ ...withProgress, modelId: repo, filename })]);
+    for (const filename of files)
+      paths.push([filename, await downloadFile({ ...withProgress, modelId: repo, filename })]);
   } else {
     try {
       paths.push(['config.json', await downloadFile({ ...withProgress, modelId: repo, filename: 'config.json' })]);
@@ -90,7 +91,9 @@ async function download(positionals: string[], options: HubOptions, io: CliIo): 
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  '))
+    .join('\n');
 }
 
 async function cacheLs(options: HubOptions, io: CliIo): Promise<number> {
@@ -109,7 +112,11 @@ async function cacheLs(options: HubOptions, io: CliIo): Promise<number> {
     rows.push([r.repoId, refs, String(r.snapshots.length), String(files), formatBytes(r.sizeOnDisk) + partial, r.path]);
     total += r.sizeOnDisk;
   }
-  io.stdout.write(`${table(rows)}\n${repos.length} repositor${repos.length === 1 ? 'y' : 'ies'}, ${formatBytes(total)} in ${cacheDir}\n`);
+  io.stdout.write(
+    `${table(rows)}\n${repos.length} repositor${repos.length === 1 ? 'y' : 'ies'}, ${formatBytes(
+      total,
+    )} in ${cacheDir}\n`,
+  );
   return 0;
 }
 
@@ -119,7 +126,9 @@ async function cacheClear(positionals: string[], options: HubOptions, io: CliIo)
   if (extra !== undefined) throw new UsageError('cache clear takes at most one repository id');
   const result = await clearCache(repo === undefined ? { cacheDir } : { cacheDir, modelId: repo });
   if (result.removed.length === 0) {
-    io.stdout.write(repo === undefined ? `nothing to remove in ${cacheDir}\n` : `${repo} is not cached in ${cacheDir}\n`);
+    io.stdout.write(
+      repo === undefined ? `nothing to remove in ${cacheDir}\n` : `${repo} is not cached in ${cacheDir}\n`,
+    );
   } else {
     for (const id of result.removed) io.stdout.write(`removed ${id}\n`);
     io.stdout.write(`freed ${formatBytes(result.freedBytes)} in ${cacheDir}\n`);
@@ -135,7 +144,10 @@ async function cacheClear(positionals: string[], options: HubOptions, io: CliIo)
  * process.exitCode = await main(['download', 'org/name', 'config.json']);
  * ```
  */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   try {
     const { positionals, values, flags } = parseArgs(argv, SPEC);
     if (flags.has('version')) {
@@ -164,7 +176,12 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stderr.write(`kaun-hf: ${err.message}\nRun \`kaun-hf --help\` for usage.\n`);
       return 2;
     }
-    const message = err instanceof KaunHfError ? `${err.name}: ${err.message}` : err instanceof Error ? err.stack ?? err.message : String(err);
+    const message =
+      err instanceof KaunHfError
+        ? `${err.name}: ${err.message}`
+        : err instanceof Error
+        ? err.stack ?? err.message
+        : String(err);
     io.stderr.write(`kaun-hf: ${message}\n`);
     return 1;
   }

@@ -35,7 +35,8 @@ interface FileState {
 /** Draws the bar line of one file, fitted to `columns`. */
 export function renderBar(p: DownloadProgress, speed: number, columns: number): string {
   const pct = p.total ? Math.min(100, Math.floor((100 * p.downloaded) / p.total)) : undefined;
-  const sizes = p.total !== undefined ? `${formatBytes(p.downloaded)}/${formatBytes(p.total)}` : formatBytes(p.downloaded);
+  const sizes =
+    p.total !== undefined ? `${formatBytes(p.downloaded)}/${formatBytes(p.total)}` : formatBytes(p.downloaded);
   const tail = ` ${pct === undefined ? '  ?' : String(pct).padStart(3)}% ${sizes} ${formatSpeed(speed)}`;
   const barWidth = Math.max(10, Math.min(30, columns - tail.length - 24));
   const filled = pct === undefined ? 0 : Math.round((barWidth * pct) / 100);
@@ -87,7 +88,9 @@ export function createProgressRenderer(
       files.delete(key);
       if (tty) stream.write(`\r\x1b[2K${renderBar(p, speed, stream.columns || 80)}\n`);
       else {
-        stream.write(`${p.filename}: done, ${formatBytes(p.downloaded)} in ${formatSeconds(seconds)} (${formatSpeed(speed)})\n`);
+        stream.write(
+          `${p.filename}: done, ${formatBytes(p.downloaded)} in ${formatSeconds(seconds)} (${formatSpeed(speed)})\n`,
+        );
       }
       return;
     }

@@ -99,7 +99,10 @@ async function readRepo(path: string, repoId: string, repoType: CachedRepo['repo
       let size = st.size;
       if (st.isSymbolicLink()) {
         blob = basename(await readlink(localPath));
-        size = await stat(localPath).then((s) => s.size, () => 0);
+        size = await stat(localPath).then(
+          (s) => s.size,
+          () => 0,
+        );
       } else sizeOnDisk += st.size;
       files.push({ path: rel, size, blob, localPath });
     }

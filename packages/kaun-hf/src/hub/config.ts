@@ -5,6 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+
 import { HubError } from '../errors.js';
 import type { DownloadProgress } from './progress.js';
 
@@ -56,6 +58,12 @@ export interface HubOptions {
   symlinks?: boolean;
   /** Aborts the call. */
   signal?: AbortSignal;
+  /**
+   * undici dispatcher for every request (a `ProxyAgent`, an `Agent` with TLS options...).
+   * Default: an `EnvHttpProxyAgent` when `HTTP_PROXY`/`HTTPS_PROXY` (or lower case) is set, which
+   * also honours `NO_PROXY`; else undici's global dispatcher.
+   */
+  dispatcher?: Dispatcher;
 }
 
 /** The settings of one call, after defaults and the environment were applied. */
@@ -80,6 +88,8 @@ export interface HubConfig {
   onProgress: ((progress: DownloadProgress) => void) | undefined;
   /** Abort signal. */
   signal: AbortSignal | undefined;
+  /** Dispatcher for requests; `undefined`: undici's global one. */
+  dispatcher: Dispatcher | undefined;
 }
 
 const TRUE_VALUES = new Set(['1', 'true', 'yes', 'on']);
@@ -93,6 +103,17 @@ function envFlag(name: string): boolean {
 function envString(name: string): string | undefined {
   const value = process.env[name]?.trim();
   return value ? value : undefined;
+}
+
+let proxyAgent: { key: string; agent: Dispatcher } | undefined;
+
+/** An `EnvHttpProxyAgent` when a proxy variable is set (made again when they change), else `undefined`. */
+function proxyFromEnv(): Dispatcher | undefined {
+  const proxies = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
+  if (!proxies.some((n) => envString(n))) return undefined;
+  const key = [...proxies, 'NO_PROXY', 'no_proxy'].map((n) => process.env[n] ?? '').join('\n');
+  if (proxyAgent?.key !== key) proxyAgent = { key, agent: new EnvHttpProxyAgent() };
+  return proxyAgent.agent;
 }
 
 /**
@@ -141,7 +162,7 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 
 /**
  * Applies defaults and the environment (`HF_TOKEN`, `HF_ENDPOINT`, `HF_HUB_OFFLINE`,
- * `RAVEN_CACHE_ROOT`, `XDG_CACHE_HOME`) to the options of one call. Called by every Hub
+ * `RAVEN_CACHE_ROOT`, `XDG_CACHE_HOME`, `HTTP(S)_PROXY`/`NO_PROXY`) to the options of one call. Called by every Hub
  * function at each call, so changing the environment between calls takes effect.
  * @param overrides - Options given by the caller; each takes precedence over the environment.
  * @returns The resolved settings.
@@ -156,7 +177,7 @@ export function resolveHubConfig(overrides: HubOptions = {}): HubConfig {
   const token =
     overrides.token === false
       ? undefined
-      : (overrides.token ?? envString('HF_TOKEN') ?? envString('HUGGING_FACE_HUB_TOKEN'));
+      : overrides.token ?? envString('HF_TOKEN') ?? envString('HUGGING_FACE_HUB_TOKEN');
   const retry = overrides.retry ?? {};
   const lock = overrides.lock ?? {};
   return {
@@ -177,5 +198,6 @@ export function resolveHubConfig(overrides: HubOptions = {}): HubConfig {
     symlinks: overrides.symlinks,
     onProgress: overrides.onProgress,
     signal: overrides.signal,
+    dispatcher: overrides.dispatcher ?? proxyFromEnv(),
   };
 }

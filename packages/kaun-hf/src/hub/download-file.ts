@@ -40,7 +40,11 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
-async function reportCached(config: HubConfig, req: { modelId: string; filename: string }, path: string): Promise<string> {
+async function reportCached(
+  config: HubConfig,
+  req: { modelId: string; filename: string },
+  path: string,
+): Promise<string> {
   if (config.onProgress) {
     const size = await sizeOf(path);
     config.onProgress({
@@ -66,7 +70,15 @@ async function fetchLocked(config: HubConfig, req: FileRequest, blob: string, me
   return withLock(`${blob}.lock`, { ...config.lock, signal: config.signal }, async () => {
     if (await exists(blob)) return false;
     const progress = (downloaded: number, total: number | undefined, resumedFrom: number, done: boolean): void =>
-      config.onProgress?.({ modelId: req.modelId, filename: req.filename, downloaded, total, resumedFrom, done, fromCache: false });
+      config.onProgress?.({
+        modelId: req.modelId,
+        filename: req.filename,
+        downloaded,
+        total,
+        resumedFrom,
+        done,
+        fromCache: false,
+      });
     let last = { downloaded: 0, total: meta.size, resumedFrom: 0 };
     await fetchBlob(config, {
       url: meta.location,
@@ -156,7 +168,14 @@ export async function fetchFile(options: DownloadFileOptions, where: string): Pr
 
   checkRepoId(modelId, where);
   safeSegments(revision, 'revision', where, 'argument');
-  const req: FileRequest = { modelId, filename, segments, revision, repoDir: repoCacheDir(config.cacheDir, modelId), where };
+  const req: FileRequest = {
+    modelId,
+    filename,
+    segments,
+    revision,
+    repoDir: repoCacheDir(config.cacheDir, modelId),
+    where,
+  };
 
   if (isCommitHash(revision)) {
     const hit = await fromSnapshot(req, revision);
@@ -168,8 +187,8 @@ export async function fetchFile(options: DownloadFileOptions, where: string): Pr
     const why = isCommitHash(revision)
       ? `commit ${revision} has no such file in the cache`
       : (await readRef(req.repoDir, revision, where)) === undefined
-        ? `no commit is recorded for revision "${revision}" (refs/${revision})`
-        : `the commit recorded for "${revision}" has no such file in the cache`;
+      ? `no commit is recorded for revision "${revision}" (refs/${revision})`
+      : `the commit recorded for "${revision}" has no such file in the cache`;
     throw new OfflineError(
       `${where}: offline mode is on (\`offline\` or HF_HUB_OFFLINE) and "${filename}" of "${modelId}" at revision ` +
         `"${revision}" is not in the cache folder ${req.repoDir} (${why}); download it once online ` +

@@ -4,7 +4,7 @@
  * the endpoint's own host. Internal to the Hub client.
  * @module
  */
-import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 
 import { HubError, NetworkError } from '../errors.js';
 import type { HubConfig } from './config.js';
@@ -41,17 +41,6 @@ export function authHeaders(url: string, config: HubConfig): Record<string, stri
   return new URL(url).origin === new URL(config.endpoint).origin ? { authorization: `Bearer ${config.token}` } : {};
 }
 
-let proxy: { key: string; agent: Dispatcher } | undefined;
-
-/** An `EnvHttpProxyAgent` when a proxy variable is set (read now), else undici's global dispatcher. */
-function dispatcher(): Dispatcher | undefined {
-  const proxies = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
-  if (!proxies.some((n) => process.env[n])) return undefined;
-  const key = [...proxies, 'NO_PROXY', 'no_proxy'].map((n) => process.env[n] ?? '').join('\n');
-  if (proxy?.key !== key) proxy = { key, agent: new EnvHttpProxyAgent() };
-  return proxy.agent;
-}
-
 /** Sends one request (no retry, no redirect). Asks for the raw bytes (`Accept-Encoding: identity`). */
 export async function sendOnce(
   method: 'GET' | 'HEAD',
@@ -59,7 +48,7 @@ export async function sendOnce(
   headers: Record<string, string>,
   config: HubConfig,
 ): Promise<HttpResponse> {
-  const d = dispatcher();
+  const d = config.dispatcher;
   const res = await request(url, {
     method,
     headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...headers },

@@ -53,7 +53,9 @@ export async function loadWeights(modelId: string, options: HubOptions = {}): Pr
         const list = missing.slice(0, 5).map(([name, shard]) => `"${name}" (in ${shard})`);
         throw new ModelLoadError(
           `loadWeights: the index of "${modelId}" lists ${missing.length} tensor(s) its shards do not hold: ` +
-            `${list.join(', ')}${missing.length > 5 ? ', ...' : ''}; the checkpoint is incomplete or the index is stale`,
+            `${list.join(', ')}${
+              missing.length > 5 ? ', ...' : ''
+            }; the checkpoint is incomplete or the index is stale`,
         );
       }
     }

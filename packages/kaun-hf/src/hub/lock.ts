@@ -107,13 +107,10 @@ export async function withLock<T>(path: string, settings: LockSettings, fn: () =
     }
     await sleep(settings.pollMs, settings.signal);
   }
-  const beat = setInterval(
-    () => {
-      const now = new Date();
-      utimes(path, now, now).catch(() => undefined);
-    },
-    Math.max(10, Math.min(settings.staleMs / 3, 10_000)),
-  );
+  const beat = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => undefined);
+  }, Math.max(10, Math.min(settings.staleMs / 3, 10_000)));
   beat.unref();
   try {
     return await fn();

@@ -85,7 +85,9 @@ export async function fetchFileMetadata(config: HubConfig, req: MetadataRequest)
   const etag = linkedEtag ?? headerValue(res.headers, 'etag');
   const notHub = `is ${config.endpoint} a Hugging Face Hub or a mirror of one? (set HF_ENDPOINT or \`endpoint\`)`;
   if (!commit) {
-    throw new HubError(`${req.where}: the answer for "${req.filename}" (${res.url}) has no X-Repo-Commit header; ${notHub}`);
+    throw new HubError(
+      `${req.where}: the answer for "${req.filename}" (${res.url}) has no X-Repo-Commit header; ${notHub}`,
+    );
   }
   if (!etag || normalizeEtag(etag) === '') {
     throw new HubError(`${req.where}: the answer for "${req.filename}" (${res.url}) has no ETag; ${notHub}`);

@@ -45,7 +45,8 @@ export function checkRepoId(repoId: string, where: string): string {
  * @throws {UnsafePathError} When the path is unsafe.
  */
 export function safeSegments(name: string, what: string, where: string, source: NameSource): string[] {
-  const from = source === 'argument' ? '' : source === 'server' ? ' (sent by the server)' : ' (listed in an index file)';
+  const from =
+    source === 'argument' ? '' : source === 'server' ? ' (sent by the server)' : ' (listed in an index file)';
   const refuse = (why: string): never => {
     throw new UnsafePathError(
       `${where}: refusing ${what} ${JSON.stringify(name)}${from}: ${why}; ` +

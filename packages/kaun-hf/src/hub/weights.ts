@@ -51,7 +51,9 @@ async function readJson(path: string, what: string, where: string): Promise<unkn
 function parseWeightMap(data: unknown, path: string, where: string): Record<string, string> {
   const map = (data as { weight_map?: unknown } | null)?.weight_map;
   if (map === null || typeof map !== 'object' || Array.isArray(map)) {
-    throw new HubError(`${where}: ${path} has no "weight_map" object; expected {"weight_map": {"tensor": "shard file"}}`);
+    throw new HubError(
+      `${where}: ${path} has no "weight_map" object; expected {"weight_map": {"tensor": "shard file"}}`,
+    );
   }
   const out: Record<string, string> = {};
   for (const [name, file] of Object.entries(map as Record<string, unknown>)) {
@@ -148,7 +150,12 @@ export async function loadConfig(modelId: string, options: HubOptions = {}): Pro
   const path = await fetchFile({ ...options, modelId, filename: 'config.json' }, 'loadConfig');
   const data = await readJson(path, 'config.json', 'loadConfig');
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new HubError(`loadConfig: config.json of "${modelId}" (${path}) must be a JSON object, got ${JSON.stringify(data)?.slice(0, 80)}`);
+    throw new HubError(
+      `loadConfig: config.json of "${modelId}" (${path}) must be a JSON object, got ${JSON.stringify(data)?.slice(
+        0,
+        80,
+      )}`,
+    );
   }
   return data as Record<string, unknown>;
 }

@@ -10,6 +10,7 @@ export type {
   EncodeOptions,
   Encoding,
   Padding,
+  SpecialTokenSpec,
   TextInput,
   TokenizerConfig,
   Truncation,

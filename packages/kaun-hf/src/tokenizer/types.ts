@@ -88,6 +88,12 @@ export interface BatchEncoding {
   attentionMask: nx.Tensor;
 }
 
+/** A special token as transformers writes it in `tokenizer_config.json` (an AddedToken object). */
+export interface SpecialTokenSpec {
+  /** The token's text, e.g. `[CLS]`. */
+  content: string;
+}
+
 /**
  * Settings read from `tokenizer_config.json` (all optional); the ones a `vocab.txt`-only
  * tokenizer needs have BERT's defaults.
@@ -104,15 +110,15 @@ export interface TokenizerConfig {
   /** Default `true`. */
   clean_up_tokenization_spaces?: boolean;
   /** Default `[UNK]`. */
-  unk_token?: string | { content: string };
+  unk_token?: string | SpecialTokenSpec;
   /** Default `[SEP]`. */
-  sep_token?: string | { content: string };
+  sep_token?: string | SpecialTokenSpec;
   /** Default `[PAD]`. */
-  pad_token?: string | { content: string };
+  pad_token?: string | SpecialTokenSpec;
   /** Default `[CLS]`. */
-  cls_token?: string | { content: string };
+  cls_token?: string | SpecialTokenSpec;
   /** Default `[MASK]`. */
-  mask_token?: string | { content: string };
+  mask_token?: string | SpecialTokenSpec;
   /** Any other setting is kept (and written back by `save`). */
   [key: string]: unknown;
 }

@@ -28,9 +28,15 @@ function fakeIo() {
   };
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,11 +51,15 @@ describe('kaun-hf', () => {
   beforeAll(async () => {
     hub = await startHubServer({
       repos: {
-        'org/tiny': { files: { 'config.json': '{"model_type":"bert"}', 'model.safetensors': WEIGHTS, 'vocab.txt': 'a\nb\n' } },
+        'org/tiny': {
+          files: { 'config.json': '{"model_type":"bert"}', 'model.safetensors': WEIGHTS, 'vocab.txt': 'a\nb\n' },
+        },
         'org/sharded': {
           files: {
             'config.json': '{}',
-            'model.safetensors.index.json': JSON.stringify({ weight_map: { a: 's1.safetensors', b: 's2.safetensors' } }),
+            'model.safetensors.index.json': JSON.stringify({
+              weight_map: { a: 's1.safetensors', b: 's2.safetensors' },
+            }),
             's1.safetensors': 'one',
             's2.safetensors': 'two',
           },
@@ -88,7 +98,12 @@ describe('kaun-hf', () => {
     const cacheDir = dirs.make();
     const f = fakeIo();
     expect(await main(['download', 'org/sharded', '--cache-dir', cacheDir, '--endpoint', hub.endpoint], f.io)).toBe(0);
-    expect(f.text().stdout.split('\n').map((l) => l.split(' -> ')[0])).toEqual([
+    expect(
+      f
+        .text()
+        .stdout.split('\n')
+        .map((l) => l.split(' -> ')[0]),
+    ).toEqual([
       'config.json',
       'model.safetensors.index.json',
       's1.safetensors',
@@ -98,8 +113,25 @@ describe('kaun-hf', () => {
     ]);
     const g = fakeIo();
     const commit = hub.commitOf('org/tiny');
-    expect(await main(['download', 'org/tiny', 'vocab.txt', '--revision', commit, '--cache-dir', cacheDir, '--endpoint', hub.endpoint], g.io)).toBe(0);
-    expect(g.text().stdout).toContain(`vocab.txt -> ${join(cacheDir, 'models--org--tiny', 'snapshots', commit, 'vocab.txt')}`);
+    expect(
+      await main(
+        [
+          'download',
+          'org/tiny',
+          'vocab.txt',
+          '--revision',
+          commit,
+          '--cache-dir',
+          cacheDir,
+          '--endpoint',
+          hub.endpoint,
+        ],
+        g.io,
+      ),
+    ).toBe(0);
+    expect(g.text().stdout).toContain(
+      `vocab.txt -> ${join(cacheDir, 'models--org--tiny', 'snapshots', commit, 'vocab.txt')}`,
+    );
   });
 
   it('cache ls and cache clear', async () => {
@@ -114,7 +146,9 @@ describe('kaun-hf', () => {
     expect(await main(['cache', 'ls', ...o], ls.io)).toBe(0);
     const lines = ls.text().stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^REPO\s+REVISIONS\s+SNAPSHOTS\s+FILES\s+SIZE\s+PATH$/);
-    expect(lines[1]).toMatch(new RegExp(`^org/sharded\\s+main\\s+1\\s+1\\s+2 B\\s+${join(cacheDir, 'models--org--sharded')}$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^org/sharded\\s+main\\s+1\\s+1\\s+2 B\\s+${join(cacheDir, 'models--org--sharded')}$`),
+    );
     expect(lines[2]).toMatch(/^org\/tiny\s+main\s+1\s+1\s+21 B\s+/);
     expect(lines[3]).toBe(`2 repositories, 23 B in ${cacheDir}`);
     const clear = fakeIo();
@@ -129,14 +163,38 @@ describe('kaun-hf', () => {
     const cacheDir = dirs.make();
     const f = fakeIo();
     expect(await main(['download', 'org/private', '--cache-dir', cacheDir, '--endpoint', hub.endpoint], f.io)).toBe(1);
-    expect(f.text().stderr).toMatch(/^kaun-hf: RepositoryNotFoundError: downloadFile: repository "org\/private" was not found/);
+    expect(f.text().stderr).toMatch(
+      /^kaun-hf: RepositoryNotFoundError: downloadFile: repository "org\/private" was not found/,
+    );
     expect(f.text().stderr).toContain('set HF_TOKEN');
     const ok = fakeIo();
-    expect(await main(['download', 'org/private', 'config.json', '--token', 'hf_valid', '--cache-dir', cacheDir, '--endpoint', hub.endpoint], ok.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'download',
+          'org/private',
+          'config.json',
+          '--token',
+          'hf_valid',
+          '--cache-dir',
+          cacheDir,
+          '--endpoint',
+          hub.endpoint,
+        ],
+        ok.io,
+      ),
+    ).toBe(0);
     const offline = fakeIo();
     expect(await main(['download', 'org/tiny', 'vocab.txt', '--offline', '--cache-dir', cacheDir], offline.io)).toBe(1);
     expect(offline.text().stderr).toContain('OfflineError');
-    for (const argv of [['frobnicate'], ['download'], ['download', 'x', '--revision'], ['cache', 'ls', '--bogus'], ['cache', 'prune'], []]) {
+    for (const argv of [
+      ['frobnicate'],
+      ['download'],
+      ['download', 'x', '--revision'],
+      ['cache', 'ls', '--bogus'],
+      ['cache', 'prune'],
+      [],
+    ]) {
       const u = fakeIo();
       expect(await main(argv, u.io), argv.join(' ')).toBe(2);
     }
@@ -150,7 +208,12 @@ describe('kaun-hf', () => {
     const res = await run(['download', 'org/tiny', '--cache-dir', cacheDir], { HF_ENDPOINT: hub.endpoint });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).not.toContain('\r');
-    expect(res.stderr.split('\n').filter(Boolean).map((l) => l.replace(/ in .*$/, ''))).toEqual([
+    expect(
+      res.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/ in .*$/, '')),
+    ).toEqual([
       'config.json: downloading (21 B)',
       'config.json: done, 21 B',
       'model.safetensors: downloading (40.0 kB)',
@@ -165,7 +228,9 @@ describe('kaun-hf', () => {
     const hasScript = spawnSync('script', ['--version']).status === 0;
     if (!hasScript) return; // util-linux missing: the fake-TTY renderer tests still cover the bar
     const cacheDir = realpathSync(dirs.make());
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} download org/tiny model.safetensors --cache-dir ${JSON.stringify(cacheDir)} --endpoint ${hub.endpoint}`;
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(
+      BIN,
+    )} download org/tiny model.safetensors --cache-dir ${JSON.stringify(cacheDir)} --endpoint ${hub.endpoint}`;
     const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
       const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';

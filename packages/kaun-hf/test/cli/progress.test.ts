@@ -84,7 +84,10 @@ describe('createProgressRenderer', () => {
     const render = createProgressRenderer(stream, { now: () => 0 });
     render(ev(2_500_000, { resumedFrom: 2_500_000, total: 10_000_000 }));
     render(ev(0, { filename: 'x.bin', total: undefined }));
-    expect(writes).toEqual(['model.safetensors: downloading (10.0 MB, resuming at 2.5 MB)\n', 'x.bin: downloading (size unknown)\n']);
+    expect(writes).toEqual([
+      'model.safetensors: downloading (10.0 MB, resuming at 2.5 MB)\n',
+      'x.bin: downloading (size unknown)\n',
+    ]);
   });
 });
 

@@ -25,7 +25,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, relative, sep } from 'node:path';
 
@@ -188,7 +194,8 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     repos.set(id, state);
     const main = { ...(spec.folder ? readFolder(spec.folder) : {}), ...(spec.files ?? {}) };
     state.refs.set('main', commit(state, `${id}@main`, main));
-    for (const [branch, files] of Object.entries(spec.branches ?? {})) state.refs.set(branch, commit(state, `${id}@${branch}`, files));
+    for (const [branch, files] of Object.entries(spec.branches ?? {}))
+      state.refs.set(branch, commit(state, `${id}@${branch}`, files));
     for (const [tag, branch] of Object.entries(spec.tags ?? {})) state.refs.set(tag, state.refs.get(branch) as string);
   }
 
@@ -264,7 +271,14 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     res.end();
   }
 
-  function errorReply(res: ServerResponse, log: LoggedRequest, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  function errorReply(
+    res: ServerResponse,
+    log: LoggedRequest,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, string> = {},
+  ): void {
     log.status = status;
     const body = JSON.stringify({ error: message });
     res.writeHead(status, {
@@ -291,7 +305,14 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     requests.push(log);
     const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(raw.split('?')[0] as string);
     const file = m ? (m[3] as string).split('/').map(decodeURIComponent).join('/') : undefined;
-    const fault = options.onRequest?.({ server: 'hub', method: log.method, path: raw, headers: req.headers, ...(file ? { file } : {}) }) ?? {};
+    const fault =
+      options.onRequest?.({
+        server: 'hub',
+        method: log.method,
+        path: raw,
+        headers: req.headers,
+        ...(file ? { file } : {}),
+      }) ?? {};
     if (fault.destroy) {
       req.socket.destroy();
       return;
@@ -318,7 +339,13 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       return errorReply(res, log, valid ? 404 : 401, 'RepoNotFound', 'Repository not found');
     }
     if (state.spec.gated && !(token !== undefined && approved.includes(token))) {
-      return errorReply(res, log, valid ? 403 : 401, 'GatedRepo', `Access to model ${id} is restricted and you are not in the authorized list.`);
+      return errorReply(
+        res,
+        log,
+        valid ? 403 : 401,
+        'GatedRepo',
+        `Access to model ${id} is restricted and you are not in the authorized list.`,
+      );
     }
     const sha = resolveRev(state, rev);
     if (!sha) return errorReply(res, log, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
@@ -329,7 +356,9 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${bytes.length}\n`;
       log.status = 302;
       res.writeHead(302, {
-        Location: `${cdn}/lfs/${oid}?response-content-disposition=${encodeURIComponent(`attachment; filename="${file.split('/').pop()}";`)}`,
+        Location: `${cdn}/lfs/${oid}?response-content-disposition=${encodeURIComponent(
+          `attachment; filename="${file.split('/').pop()}";`,
+        )}`,
         'X-Repo-Commit': sha,
         'X-Linked-Etag': `"${oid}"`,
         'X-Linked-Size': String(bytes.length),
@@ -340,7 +369,18 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       return;
     }
     const etag = `"${gitBlobSha(bytes)}"`;
-    await sendBody(req, res, bytes, { 'X-Repo-Commit': sha, ETag: options.weakEtags ? `W/${etag}` : etag, 'Content-Type': 'application/octet-stream' }, fault, log);
+    await sendBody(
+      req,
+      res,
+      bytes,
+      {
+        'X-Repo-Commit': sha,
+        ETag: options.weakEtags ? `W/${etag}` : etag,
+        'Content-Type': 'application/octet-stream',
+      },
+      fault,
+      log,
+    );
   }
 
   async function cdnHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -356,7 +396,14 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     requests.push(log);
     const oid = /^\/lfs\/([0-9a-f]{64})/.exec(raw)?.[1];
     const entry = oid ? byHash.get(oid) : undefined;
-    const fault = options.onRequest?.({ server: 'cdn', method: log.method, path: raw, headers: req.headers, ...(entry ? { file: entry.file } : {}) }) ?? {};
+    const fault =
+      options.onRequest?.({
+        server: 'cdn',
+        method: log.method,
+        path: raw,
+        headers: req.headers,
+        ...(entry ? { file: entry.file } : {}),
+      }) ?? {};
     if (fault.destroy) {
       req.socket.destroy();
       return;
@@ -376,12 +423,14 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   }
 
   let cdnEndpoint = '';
-  const wrap = (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: IncomingMessage, res: ServerResponse) => {
-    fn(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(err));
-      else res.destroy();
-    });
-  };
+  const wrap =
+    (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
+    (req: IncomingMessage, res: ServerResponse) => {
+      fn(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(err));
+        else res.destroy();
+      });
+    };
   const cdnServer = createServer(wrap(cdnHandler));
   const hubServer = createServer(wrap((req, res) => hubHandler(req, res, cdnEndpoint)));
   track(cdnServer);

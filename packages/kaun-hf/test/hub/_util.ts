@@ -2,6 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The bert-tiny fixture folder (Hugging Face layout), wherever the tests run from. */
+export const BERT_TINY = fileURLToPath(new URL('../../../../fixtures/bert-tiny', import.meta.url));
 
 /** Retries without real waiting, and fast lock polling. */
 export const FAST = { retry: { baseDelayMs: 1, maxDelayMs: 5 }, lock: { pollMs: 10 } } as const;

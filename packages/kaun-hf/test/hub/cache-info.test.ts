@@ -65,8 +65,11 @@ describe('listCache / clearCache', () => {
   beforeAll(async () => {
     hub = await startHubServer({
       repos: {
-        'org/a': { files: { 'config.json': '{"a":1}', 'model.safetensors': W }, branches: { dev: { 'config.json': '{"a":2}', 'model.safetensors': W } } },
-        'solo': { files: { 'config.json': '{}' } },
+        'org/a': {
+          files: { 'config.json': '{"a":1}', 'model.safetensors': W },
+          branches: { dev: { 'config.json': '{"a":2}', 'model.safetensors': W } },
+        },
+        solo: { files: { 'config.json': '{}' } },
       },
     });
   });
@@ -76,7 +79,8 @@ describe('listCache / clearCache', () => {
   async function fill(cacheDir: string): Promise<void> {
     const o = { endpoint: hub.endpoint, cacheDir, ...FAST };
     for (const revision of ['main', 'dev']) {
-      for (const filename of ['config.json', 'model.safetensors']) await downloadFile({ ...o, modelId: 'org/a', filename, revision });
+      for (const filename of ['config.json', 'model.safetensors'])
+        await downloadFile({ ...o, modelId: 'org/a', filename, revision });
     }
     await downloadFile({ ...o, modelId: 'solo', filename: 'config.json' });
   }

@@ -7,5 +7,12 @@
 import { downloadFile } from '../../src/hub/download-file.js';
 
 const [modelId, filename, cacheDir, endpoint] = process.argv.slice(2) as [string, string, string, string];
-const path = await downloadFile({ modelId, filename, cacheDir, endpoint, retry: { baseDelayMs: 1 }, lock: { pollMs: 10 } });
+const path = await downloadFile({
+  modelId,
+  filename,
+  cacheDir,
+  endpoint,
+  retry: { baseDelayMs: 1 },
+  lock: { pollMs: 10 },
+});
 process.stdout.write(`${JSON.stringify({ path })}\n`);

@@ -5,7 +5,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -23,15 +32,24 @@ const SHA = createHash('sha256').update(BIG).digest('hex');
 const CHILD = fileURLToPath(new URL('./child-download.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-function startChild(hub: HubServer, cacheDir: string): { child: ChildProcess; result: Promise<{ code: number | null; out: string; err: string }> } {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, CHILD, 'org/r', 'model.safetensors', cacheDir, hub.endpoint], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function startChild(
+  hub: HubServer,
+  cacheDir: string,
+): { child: ChildProcess; result: Promise<{ code: number | null; out: string; err: string }> } {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', TSX, CHILD, 'org/r', 'model.safetensors', cacheDir, hub.endpoint],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const result = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  const result = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out, err })),
+  );
   return { child, result };
 }
 
@@ -74,7 +92,13 @@ describe('concurrent downloads', () => {
     await childGetStarted; // the child holds the lock and is downloading
     const lock = join(cacheDir, 'models--org--r', 'blobs', `${SHA}.lock`);
     expect(existsSync(lock)).toBe(true);
-    const mine = await downloadFile({ modelId: 'org/r', filename: 'model.safetensors', endpoint: hub.endpoint, cacheDir, ...FAST });
+    const mine = await downloadFile({
+      modelId: 'org/r',
+      filename: 'model.safetensors',
+      endpoint: hub.endpoint,
+      cacheDir,
+      ...FAST,
+    });
     const child = await result;
     expect(child.code, child.err).toBe(0);
     expect(JSON.parse(child.out).path).toBe(mine);
@@ -85,7 +109,9 @@ describe('concurrent downloads', () => {
   }, 60_000);
 
   it('a killed process leaves its lock and partial file: the next download breaks the lock and resumes', async () => {
-    const hub = await hubWith((r) => (r.server === 'cdn' && !r.headers.range ? { throttle: { chunk: 10_000, delayMs: 30 } } : undefined));
+    const hub = await hubWith((r) =>
+      r.server === 'cdn' && !r.headers.range ? { throttle: { chunk: 10_000, delayMs: 30 } } : undefined,
+    );
     const cacheDir = dirs.make();
     const { child, result } = startChild(hub, cacheDir);
     const partial = join(cacheDir, 'models--org--r', 'blobs', `${SHA}.incomplete`);
@@ -99,7 +125,13 @@ describe('concurrent downloads', () => {
     const lock = join(cacheDir, 'models--org--r', 'blobs', `${SHA}.lock`);
     expect(existsSync(lock)).toBe(true); // abandoned
     const kept = statSync(partial).size;
-    const path = await downloadFile({ modelId: 'org/r', filename: 'model.safetensors', endpoint: hub.endpoint, cacheDir, ...FAST });
+    const path = await downloadFile({
+      modelId: 'org/r',
+      filename: 'model.safetensors',
+      endpoint: hub.endpoint,
+      cacheDir,
+      ...FAST,
+    });
     expect(readFileSync(path).equals(BIG)).toBe(true);
     const gets = cdnGets(hub);
     expect(gets).toHaveLength(2);
@@ -116,7 +148,13 @@ describe('concurrent downloads', () => {
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname() })); // alive: this very process
     setTimeout(() => unlinkSync(lock), 300);
     const t0 = Date.now();
-    const path = await downloadFile({ modelId: 'org/r', filename: 'model.safetensors', endpoint: hub.endpoint, cacheDir, ...FAST });
+    const path = await downloadFile({
+      modelId: 'org/r',
+      filename: 'model.safetensors',
+      endpoint: hub.endpoint,
+      cacheDir,
+      ...FAST,
+    });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
     expect(readFileSync(path).equals(BIG)).toBe(true);
   });

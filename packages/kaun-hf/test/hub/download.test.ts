@@ -4,14 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { type DownloadProgress, downloadFile } from '@raven/kaun-hf';
 
 import { type HubServer, startHubServer } from '../helpers/hub-server.js';
-import { FAST, tempDirs } from './_util.js';
+import { BERT_TINY, FAST, tempDirs } from './_util.js';
 
 const CONFIG = JSON.stringify({ model_type: 'bert', hidden_size: 8 });
 const WEIGHTS = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7) % 251));
@@ -23,11 +23,16 @@ describe('downloadFile', () => {
     hub = await startHubServer({
       repos: {
         'org/tiny': {
-          files: { 'config.json': CONFIG, 'model.safetensors': WEIGHTS, 'sub/dir/notes.txt': 'hello', 'a b.txt': 'space' },
+          files: {
+            'config.json': CONFIG,
+            'model.safetensors': WEIGHTS,
+            'sub/dir/notes.txt': 'hello',
+            'a b.txt': 'space',
+          },
           branches: { dev: { 'config.json': '{"dev":true}' } },
           tags: { 'v1.0': 'main' },
         },
-        'org/bert-tiny': { folder: 'fixtures/bert-tiny' },
+        'org/bert-tiny': { folder: BERT_TINY },
         'org/pr': { files: { 'config.json': '{}' }, branches: { 'refs/pr/1': { 'config.json': '{"pr":1}' } } },
       },
       renamed: { 'old/tiny': 'org/tiny' },
@@ -48,7 +53,9 @@ describe('downloadFile', () => {
     expect(path).toBe(join(repoDir, 'snapshots', commit, 'config.json'));
     expect(readFileSync(path, 'utf8')).toBe(CONFIG);
     // ETag of a regular file is the git blob sha1, computed here independently
-    const gitSha = createHash('sha1').update(`blob ${Buffer.byteLength(CONFIG)}\0${CONFIG}`).digest('hex');
+    const gitSha = createHash('sha1')
+      .update(`blob ${Buffer.byteLength(CONFIG)}\0${CONFIG}`)
+      .digest('hex');
     expect(lstatSync(path).isSymbolicLink()).toBe(true);
     expect(readlinkSync(path)).toBe(join('..', '..', 'blobs', gitSha));
     expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8')).toBe(commit);
@@ -80,14 +87,26 @@ describe('downloadFile', () => {
   it('drops Authorization when the GET itself is redirected to another host (another port counts)', async () => {
     const other = await startHubServer({ repos: { 'org/tiny': { files: { 'config.json': CONFIG } } } });
     const hop = await startHubServer({
-      repos: { 'org/tiny': { files: { 'config.json': CONFIG } }, 'org/private': { files: { 'config.json': CONFIG }, private: true } },
+      repos: {
+        'org/tiny': { files: { 'config.json': CONFIG } },
+        'org/private': { files: { 'config.json': CONFIG }, private: true },
+      },
       // metadata answers normally; the GET is sent elsewhere, like a mirror handing off to storage
       onRequest: (r) =>
-        r.method === 'GET' ? { status: 302, headers: { Location: `${other.endpoint}/org/tiny/resolve/main/config.json` } } : undefined,
+        r.method === 'GET'
+          ? { status: 302, headers: { Location: `${other.endpoint}/org/tiny/resolve/main/config.json` } }
+          : undefined,
     });
     try {
       const cacheDir = dirs.make();
-      const path = await downloadFile({ endpoint: hop.endpoint, cacheDir, token: 'hf_valid', modelId: 'org/private', filename: 'config.json', ...FAST });
+      const path = await downloadFile({
+        endpoint: hop.endpoint,
+        cacheDir,
+        token: 'hf_valid',
+        modelId: 'org/private',
+        filename: 'config.json',
+        ...FAST,
+      });
       expect(readFileSync(path, 'utf8')).toBe(CONFIG);
       expect(hop.requests.map((r) => [r.method, r.authorization])).toEqual([
         ['HEAD', 'Bearer hf_valid'],
@@ -103,11 +122,13 @@ describe('downloadFile', () => {
     const cacheDir = dirs.make();
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'vocab.txt']) {
       const p = await downloadFile({ ...opts(cacheDir), modelId: 'org/bert-tiny', filename: f });
-      expect(readFileSync(p).equals(readFileSync(join('fixtures/bert-tiny', f)))).toBe(true);
+      expect(readFileSync(p).equals(readFileSync(join(BERT_TINY, f)))).toBe(true);
     }
     const nested = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'sub/dir/notes.txt' });
     expect(readFileSync(nested, 'utf8')).toBe('hello');
-    expect(readlinkSync(nested)).toBe(join('..', '..', '..', '..', 'blobs', hub.etagOf('org/tiny', 'sub/dir/notes.txt')));
+    expect(readlinkSync(nested)).toBe(
+      join('..', '..', '..', '..', 'blobs', hub.etagOf('org/tiny', 'sub/dir/notes.txt')),
+    );
     const spaced = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'a b.txt' });
     expect(readFileSync(spaced, 'utf8')).toBe('space');
     expect(hub.requests.some((r) => r.path === '/org/tiny/resolve/main/a%20b.txt')).toBe(true);
@@ -116,13 +137,29 @@ describe('downloadFile', () => {
   it('reports progress that ends with done and the full size', async () => {
     const cacheDir = dirs.make();
     const events: DownloadProgress[] = [];
-    await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'model.safetensors', onProgress: (p) => events.push(p) });
+    await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'model.safetensors',
+      onProgress: (p) => events.push(p),
+    });
     const last = events.at(-1);
-    expect(last).toMatchObject({ filename: 'model.safetensors', downloaded: WEIGHTS.length, total: WEIGHTS.length, done: true, fromCache: false });
+    expect(last).toMatchObject({
+      filename: 'model.safetensors',
+      downloaded: WEIGHTS.length,
+      total: WEIGHTS.length,
+      done: true,
+      fromCache: false,
+    });
     const counts = events.map((e) => e.downloaded);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts); // never goes back
     const again: DownloadProgress[] = [];
-    await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'model.safetensors', onProgress: (p) => again.push(p) });
+    await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'model.safetensors',
+      onProgress: (p) => again.push(p),
+    });
     expect(again).toEqual([expect.objectContaining({ fromCache: true, done: true, downloaded: WEIGHTS.length })]);
   });
 
@@ -131,7 +168,12 @@ describe('downloadFile', () => {
     const commit = hub.commitOf('org/tiny');
     await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'model.safetensors' });
     hub.requests.length = 0;
-    const byCommit = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'model.safetensors', revision: commit });
+    const byCommit = await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'model.safetensors',
+      revision: commit,
+    });
     expect(hub.requests).toHaveLength(0);
     const byBranch = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'model.safetensors' });
     expect(byBranch).toBe(byCommit);
@@ -141,27 +183,47 @@ describe('downloadFile', () => {
   it('pins revisions: branch, tag and commit resolve to their snapshots and refs', async () => {
     const cacheDir = dirs.make();
     const repoDir = join(cacheDir, 'models--org--tiny');
-    const dev = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'config.json', revision: 'dev' });
+    const dev = await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'config.json',
+      revision: 'dev',
+    });
     expect(readFileSync(dev, 'utf8')).toBe('{"dev":true}');
     expect(dev).toContain(join('snapshots', hub.commitOf('org/tiny', 'dev')));
-    const tag = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'config.json', revision: 'v1.0' });
+    const tag = await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'config.json',
+      revision: 'v1.0',
+    });
     expect(readFileSync(tag, 'utf8')).toBe(CONFIG);
     expect(readFileSync(join(repoDir, 'refs', 'v1.0'), 'utf8')).toBe(hub.commitOf('org/tiny', 'main'));
     const commit = hub.commitOf('org/tiny', 'dev');
-    const pinned = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'config.json', revision: commit });
+    const pinned = await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'config.json',
+      revision: commit,
+    });
     expect(pinned).toBe(dev);
     expect(readdirSync(join(repoDir, 'refs')).sort()).toEqual(['dev', 'v1.0']); // a commit writes no ref
   });
 
   it('a moved branch gives a new snapshot; unchanged files are linked to the same blob without a download', async () => {
-    const hub2 = await startHubServer({ repos: { 'org/moving': { files: { 'config.json': CONFIG, 'model.safetensors': WEIGHTS } } } });
+    const hub2 = await startHubServer({
+      repos: { 'org/moving': { files: { 'config.json': CONFIG, 'model.safetensors': WEIGHTS } } },
+    });
     try {
       const cacheDir = dirs.make();
       const o = { endpoint: hub2.endpoint, cacheDir, ...FAST };
       const first = await downloadFile({ ...o, modelId: 'org/moving', filename: 'model.safetensors' });
       await downloadFile({ ...o, modelId: 'org/moving', filename: 'config.json' });
       const oldCommit = hub2.commitOf('org/moving');
-      const newCommit = hub2.setBranch('org/moving', 'main', { 'config.json': '{"v":2}', 'model.safetensors': WEIGHTS });
+      const newCommit = hub2.setBranch('org/moving', 'main', {
+        'config.json': '{"v":2}',
+        'model.safetensors': WEIGHTS,
+      });
       hub2.requests.length = 0;
       const second = await downloadFile({ ...o, modelId: 'org/moving', filename: 'model.safetensors' });
       expect(second).not.toBe(first);
@@ -182,7 +244,12 @@ describe('downloadFile', () => {
 
   it('percent-encodes a revision with slashes (refs/pr/1 -> refs%2Fpr%2F1) and records refs/refs/pr/1', async () => {
     const cacheDir = dirs.make();
-    const path = await downloadFile({ ...opts(cacheDir), modelId: 'org/pr', filename: 'config.json', revision: 'refs/pr/1' });
+    const path = await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/pr',
+      filename: 'config.json',
+      revision: 'refs/pr/1',
+    });
     expect(readFileSync(path, 'utf8')).toBe('{"pr":1}');
     expect(hub.requests[0]?.path).toBe('/org/pr/resolve/refs%2Fpr%2F1/config.json');
     const ref = join(cacheDir, 'models--org--pr', 'refs', 'refs', 'pr', '1');
@@ -203,7 +270,13 @@ describe('downloadFile', () => {
     const weak = await startHubServer({ repos: { 'org/w': { files: { 'config.json': CONFIG } } }, weakEtags: true });
     try {
       const cacheDir = dirs.make();
-      const path = await downloadFile({ endpoint: weak.endpoint, cacheDir, modelId: 'org/w', filename: 'config.json', ...FAST });
+      const path = await downloadFile({
+        endpoint: weak.endpoint,
+        cacheDir,
+        modelId: 'org/w',
+        filename: 'config.json',
+        ...FAST,
+      });
       expect(readdirSync(join(cacheDir, 'models--org--w', 'blobs'))).toEqual([weak.etagOf('org/w', 'config.json')]);
       expect(readFileSync(path, 'utf8')).toBe(CONFIG);
     } finally {
@@ -213,7 +286,12 @@ describe('downloadFile', () => {
 
   it('copies instead of linking when symlinks are off', async () => {
     const cacheDir = dirs.make();
-    const path = await downloadFile({ ...opts(cacheDir), modelId: 'org/tiny', filename: 'config.json', symlinks: false });
+    const path = await downloadFile({
+      ...opts(cacheDir),
+      modelId: 'org/tiny',
+      filename: 'config.json',
+      symlinks: false,
+    });
     expect(lstatSync(path).isSymbolicLink()).toBe(false);
     expect(readFileSync(path, 'utf8')).toBe(CONFIG);
   });
@@ -234,10 +312,14 @@ describe('downloadFile', () => {
 
   it('reads a local folder directly, without network or cache', async () => {
     const cacheDir = dirs.make();
-    const folder = resolve('fixtures/bert-tiny');
+    const folder = BERT_TINY;
     const path = await downloadFile({ ...opts(cacheDir), modelId: folder, filename: 'config.json' });
     expect(path).toBe(join(folder, 'config.json'));
-    const relativePath = await downloadFile({ ...opts(cacheDir), modelId: './fixtures/bert-tiny', filename: 'vocab.txt' });
+    const relativePath = await downloadFile({
+      ...opts(cacheDir),
+      modelId: `./${relative(process.cwd(), BERT_TINY)}`,
+      filename: 'vocab.txt',
+    });
     expect(dirname(relativePath)).toBe(folder);
     expect(hub.requests).toHaveLength(0);
     expect(existsSync(join(cacheDir, 'models--fixtures--bert-tiny'))).toBe(false);

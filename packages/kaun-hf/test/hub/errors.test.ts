@@ -60,11 +60,31 @@ describe('Hub errors', () => {
     }
   });
   const get = (filename: string, extra: Record<string, unknown> = {}) =>
-    downloadFile({ modelId: 'org/public', filename, endpoint: hub.endpoint, cacheDir: dirs.make(), token: false, ...FAST, ...extra });
-  const fail = (p: Promise<unknown>) => p.then(() => expect.unreachable('expected a rejection'), (e: unknown) => e as Error);
+    downloadFile({
+      modelId: 'org/public',
+      filename,
+      endpoint: hub.endpoint,
+      cacheDir: dirs.make(),
+      token: false,
+      ...FAST,
+      ...extra,
+    });
+  const fail = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.unreachable('expected a rejection'),
+      (e: unknown) => e as Error,
+    );
 
   it('every Hub error is a HubError and a KaunHfError', () => {
-    for (const E of [HubHttpError, RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError, EntryNotFoundError, NetworkError, UnsafePathError]) {
+    for (const E of [
+      HubHttpError,
+      RepositoryNotFoundError,
+      GatedRepoError,
+      RevisionNotFoundError,
+      EntryNotFoundError,
+      NetworkError,
+      UnsafePathError,
+    ]) {
       const e = new E('x');
       expect(e).toBeInstanceOf(HubError);
       expect(e).toBeInstanceOf(KaunHfError);
@@ -95,11 +115,19 @@ describe('Hub errors', () => {
     const path = await get('config.json', { modelId: 'org/private', token: 'hf_valid' });
     expect(readFileSync(path, 'utf8')).toBe('{"secret":1}');
     process.env.HF_TOKEN = 'hf_valid';
-    const viaEnv = await downloadFile({ modelId: 'org/private', filename: 'config.json', endpoint: hub.endpoint, cacheDir: dirs.make(), ...FAST });
+    const viaEnv = await downloadFile({
+      modelId: 'org/private',
+      filename: 'config.json',
+      endpoint: hub.endpoint,
+      cacheDir: dirs.make(),
+      ...FAST,
+    });
     expect(readFileSync(viaEnv, 'utf8')).toBe('{"secret":1}');
     expect(hub.requests.at(-1)?.authorization).toBe('Bearer hf_valid');
     // token: false overrides HF_TOKEN
-    expect(await fail(get('config.json', { modelId: 'org/private', token: false }))).toBeInstanceOf(RepositoryNotFoundError);
+    expect(await fail(get('config.json', { modelId: 'org/private', token: false }))).toBeInstanceOf(
+      RepositoryNotFoundError,
+    );
   });
 
   it('a gated repository: GatedRepoError without token (401) and with an unapproved one (403)', async () => {
@@ -206,7 +234,9 @@ describe('Hub errors', () => {
     });
     try {
       const cacheDir = dirs.make();
-      const err = await fail(downloadFile({ modelId: 'org/r', filename: 'config.json', endpoint: evil.endpoint, cacheDir, ...FAST }));
+      const err = await fail(
+        downloadFile({ modelId: 'org/r', filename: 'config.json', endpoint: evil.endpoint, cacheDir, ...FAST }),
+      );
       expect(err).toBeInstanceOf(UnsafePathError);
       expect(err.message).toContain('X-Repo-Commit');
       expect(readdirSync(cacheDir)).toEqual([]);
@@ -221,7 +251,15 @@ describe('Hub errors', () => {
       onRequest: () => ({ status: 200, headers: { ETag: '"x"' }, body: 'hello' }),
     });
     try {
-      const err = await fail(downloadFile({ modelId: 'org/r', filename: 'config.json', endpoint: plain.endpoint, cacheDir: dirs.make(), ...FAST }));
+      const err = await fail(
+        downloadFile({
+          modelId: 'org/r',
+          filename: 'config.json',
+          endpoint: plain.endpoint,
+          cacheDir: dirs.make(),
+          ...FAST,
+        }),
+      );
       expect(err).toBeInstanceOf(HubError);
       expect(err.message).toContain('no X-Repo-Commit');
       expect(err.message).toContain('HF_ENDPOINT');

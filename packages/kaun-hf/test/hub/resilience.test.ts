@@ -15,6 +15,13 @@ import { FAST, tempDirs } from './_util.js';
 
 const BIG = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31 + (i >> 8)) % 256));
 const SHA = createHash('sha256').update(BIG).digest('hex');
+/**
+ * Cut the connection after `n` bytes, sent in 10 kB pieces so the client consumes them as they
+ * come: bytes still buffered when the socket dies are dropped by the client (and fetched again),
+ * so only "resumes somewhere in (0, n]" is guaranteed.
+ */
+const cut = (n: number): FaultAction => ({ cutAfter: n, throttle: { chunk: 10_000, delayMs: 15 } });
+const rangeStart = (range: string | undefined): number => Number(/^bytes=(\d+)-$/.exec(range ?? '')?.[1] ?? 0);
 
 describe('downloadFile resilience', () => {
   const dirs = tempDirs();
@@ -38,26 +45,33 @@ describe('downloadFile resilience', () => {
 
   it('resumes with Range after the connection is cut mid-file, and the file is byte-identical', async () => {
     let cdnGets = 0;
-    const hub = await hubWith((r) => (r.server === 'cdn' && r.method === 'GET' && ++cdnGets === 1 ? { cutAfter: 100_000 } : undefined));
+    const hub = await hubWith((r) =>
+      r.server === 'cdn' && r.method === 'GET' && ++cdnGets === 1 ? cut(100_000) : undefined,
+    );
     const cacheDir = dirs.make();
     const path = await get(hub, cacheDir, 'model.safetensors');
     expect(readFileSync(path).equals(BIG)).toBe(true);
     const gets = hub.requests.filter((r) => r.server === 'cdn');
     expect(gets).toHaveLength(2);
     expect(gets[0]?.range).toBeUndefined();
-    // the second request starts where the first stopped (at least the bytes sent, at most all of them)
-    const start = Number(/^bytes=(\d+)-$/.exec(gets[1]?.range ?? '')?.[1]);
-    expect(start).toBe(100_000);
+    const start = rangeStart(gets[1]?.range);
+    expect(start).toBeGreaterThan(0);
+    expect(start).toBeLessThanOrEqual(100_000);
     expect(gets[1]?.status).toBe(206);
     expect(readdirSync(join(cacheDir, 'models--org--r', 'blobs'))).toEqual([SHA]);
   });
 
   it('resumes a regular (non-LFS) file served by the Hub itself', async () => {
     let n = 0;
-    const hub = await hubWith((r) => (r.server === 'hub' && r.method === 'GET' && ++n <= 2 ? { cutAfter: 50_000 * n } : undefined));
+    const hub = await hubWith((r) => (r.server === 'hub' && r.method === 'GET' && ++n <= 2 ? cut(50_000) : undefined));
     const path = await get(hub, dirs.make(), 'big.txt');
     expect(readFileSync(path).equals(BIG)).toBe(true);
-    expect(hub.requests.filter((r) => r.method === 'GET').map((r) => r.range)).toEqual([undefined, 'bytes=50000-', 'bytes=150000-']);
+    const starts = hub.requests.filter((r) => r.method === 'GET').map((r) => rangeStart(r.range));
+    expect(starts).toHaveLength(3);
+    expect(starts[0]).toBe(0);
+    expect(starts[1]).toBeGreaterThan(0);
+    expect(starts[2]).toBeGreaterThan(starts[1] as number);
+    expect(starts[2]).toBeLessThanOrEqual((starts[1] as number) + 50_000);
   });
 
   it('starts over when the server answers 200 to a Range request', async () => {
@@ -65,15 +79,14 @@ describe('downloadFile resilience', () => {
     const hub = await hubWith((r) => {
       if (r.server !== 'cdn' || r.method !== 'GET') return undefined;
       n++;
-      return n === 1 ? { cutAfter: 120_000 } : { ignoreRange: true };
+      return n === 1 ? cut(120_000) : { ignoreRange: true };
     });
     const path = await get(hub, dirs.make(), 'model.safetensors');
     expect(readFileSync(path).equals(BIG)).toBe(true);
     const gets = hub.requests.filter((r) => r.server === 'cdn');
-    expect(gets.map((r) => [r.range, r.status])).toEqual([
-      [undefined, 200],
-      ['bytes=120000-', 200],
-    ]);
+    expect(gets.map((r) => r.status)).toEqual([200, 200]);
+    expect(gets[0]?.range).toBeUndefined();
+    expect(rangeStart(gets[1]?.range)).toBeGreaterThan(0); // asked to resume, got the whole file, started over
   });
 
   it('resumes a download a previous process left in blobs/<etag>.incomplete', async () => {
@@ -100,7 +113,9 @@ describe('downloadFile resilience', () => {
 
   it('waits for Retry-After on 429, then succeeds', async () => {
     let n = 0;
-    const hub = await hubWith((r) => (r.server === 'hub' && ++n === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : undefined));
+    const hub = await hubWith((r) =>
+      r.server === 'hub' && ++n === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : undefined,
+    );
     const t0 = Date.now();
     const path = await get(hub, dirs.make(), 'big.txt');
     const elapsed = Date.now() - t0;
@@ -124,37 +139,49 @@ describe('downloadFile resilience', () => {
   it('gives up after maxRetries with a typed error: HubHttpError for 503, NetworkError for dropped connections', async () => {
     const hub = await hubWith((r) => (r.server === 'cdn' ? { status: 503 } : undefined));
     const cacheDir = dirs.make();
-    const err = await get(hub, cacheDir, 'model.safetensors', { retry: { maxRetries: 2, baseDelayMs: 1 } }).catch((e: unknown) => e);
+    const err = await get(hub, cacheDir, 'model.safetensors', { retry: { maxRetries: 2, baseDelayMs: 1 } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(HubHttpError);
     expect((err as HubHttpError).status).toBe(503);
     expect((err as Error).message).toMatch(/after every retry/);
     expect(hub.requests.filter((r) => r.server === 'cdn')).toHaveLength(3);
 
     const cut = await hubWith((r) => (r.server === 'cdn' ? { destroy: true } : undefined));
-    const err2 = await get(cut, cacheDir, 'model.safetensors', { retry: { maxRetries: 2, baseDelayMs: 1 } }).catch((e: unknown) => e);
+    const err2 = await get(cut, cacheDir, 'model.safetensors', { retry: { maxRetries: 2, baseDelayMs: 1 } }).catch(
+      (e: unknown) => e,
+    );
     expect(err2).toBeInstanceOf(NetworkError);
     expect(cut.requests.filter((r) => r.server === 'cdn')).toHaveLength(3);
   });
 
-  it('keeps resuming while each attempt makes progress, and fails after maxRetries cuts without progress', async () => {
+  it('keeps resuming while each attempt makes progress, although maxRetries is 1', async () => {
     let n = 0;
-    // every attempt is cut after 40 kB: progress every time, so it finishes despite maxRetries 1
-    const hub = await hubWith((r) => (r.server === 'cdn' && r.method === 'GET' && ++n < 100 ? { cutAfter: 40_000 } : undefined));
+    // every attempt is cut after 40 kB: progress every time, so it finishes
+    const hub = await hubWith((r) => (r.server === 'cdn' && r.method === 'GET' && ++n < 100 ? cut(40_000) : undefined));
     const path = await get(hub, dirs.make(), 'model.safetensors', { retry: { maxRetries: 1, baseDelayMs: 1 } });
     expect(readFileSync(path).equals(BIG)).toBe(true);
-    expect(hub.requests.filter((r) => r.server === 'cdn').length).toBe(Math.ceil(BIG.length / 40_000));
+    expect(hub.requests.filter((r) => r.server === 'cdn').length).toBeGreaterThanOrEqual(
+      Math.ceil(BIG.length / 40_000),
+    );
   });
 
   it('a stalled connection times out (timeoutMs) and the download resumes', async () => {
     let n = 0;
     const hub = await hubWith((r) =>
-      r.server === 'cdn' && r.method === 'GET' && ++n === 1 ? { throttle: { chunk: 60_000, delayMs: 3_000 } } : undefined,
+      r.server === 'cdn' && r.method === 'GET' && ++n === 1
+        ? { throttle: { chunk: 60_000, delayMs: 3_000 } }
+        : undefined,
     );
     const t0 = Date.now();
     const path = await get(hub, dirs.make(), 'model.safetensors', { timeoutMs: 300 });
     expect(readFileSync(path).equals(BIG)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(2_500);
-    expect(hub.requests.filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual([undefined, 'bytes=60000-']);
+    const ranges = hub.requests.filter((r) => r.server === 'cdn').map((r) => r.range);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[0]).toBeUndefined();
+    expect(rangeStart(ranges[1])).toBeGreaterThan(0);
+    expect(rangeStart(ranges[1])).toBeLessThanOrEqual(60_000);
   });
 
   it('an abort stops the download, frees the lock and keeps the partial file for later', async () => {
@@ -168,7 +195,10 @@ describe('downloadFile resilience', () => {
         if (e.downloaded >= 40_000) controller.abort();
       },
     });
-    const err = await p.then(() => undefined, (e: unknown) => e as Error);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.name).toBe('AbortError');
     expect(readdirSync(blobs)).toEqual([`${SHA}.incomplete`]);
     const path = await get(hub, cacheDir, 'model.safetensors');
@@ -193,7 +223,9 @@ describe('downloadFile resilience', () => {
     const hub = await startHubServer({
       repos: { 'org/r': { files: { 'a.txt': 'abc' } } },
       onRequest: (r) =>
-        r.method === 'GET' ? { status: 302, headers: { Location: `${other.endpoint}/org/r/resolve/main/big.txt` } } : undefined,
+        r.method === 'GET'
+          ? { status: 302, headers: { Location: `${other.endpoint}/org/r/resolve/main/big.txt` } }
+          : undefined,
     });
     servers.push(hub);
     const cacheDir = dirs.make();

@@ -4,7 +4,7 @@
  * pickle-only repositories, hostile indexes, local folders, offline use.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -20,7 +20,7 @@ import {
 } from '@raven/kaun-hf';
 
 import { type HubServer, startHubServer } from '../helpers/hub-server.js';
-import { FAST, rejection, tempDirs } from './_util.js';
+import { BERT_TINY, FAST, rejection, tempDirs } from './_util.js';
 
 type Spec = [name: string, shape: number[], values: number[]];
 
@@ -64,14 +64,24 @@ describe('loadConfig / loadWeights', () => {
   beforeAll(async () => {
     hub = await startHubServer({
       repos: {
-        'org/bert-tiny': { folder: 'fixtures/bert-tiny' },
-        'org/single': { files: { 'config.json': '{"x":1}', 'model.safetensors': safetensors([A, B, C]), 'pytorch_model.safetensors': safetensors([C]) } },
+        'org/bert-tiny': { folder: BERT_TINY },
+        'org/single': {
+          files: {
+            'config.json': '{"x":1}',
+            'model.safetensors': safetensors([A, B, C]),
+            'pytorch_model.safetensors': safetensors([C]),
+          },
+        },
         'org/pt-named': { files: { 'pytorch_model.safetensors': safetensors([A]) } },
         'org/one-shard': { files: { 'model-00001-of-00001.safetensors': safetensors([B]) } },
         'org/sharded': {
           files: {
             'config.json': '{"sharded":true}',
-            'model.safetensors.index.json': index({ [A[0]]: 'model-00001-of-00002.safetensors', [B[0]]: 'model-00001-of-00002.safetensors', [C[0]]: 'model-00002-of-00002.safetensors' }),
+            'model.safetensors.index.json': index({
+              [A[0]]: 'model-00001-of-00002.safetensors',
+              [B[0]]: 'model-00001-of-00002.safetensors',
+              [C[0]]: 'model-00002-of-00002.safetensors',
+            }),
             'model-00001-of-00002.safetensors': safetensors([A, B]),
             'model-00002-of-00002.safetensors': safetensors([C]),
           },
@@ -109,7 +119,7 @@ describe('loadConfig / loadWeights', () => {
 
   it('loadConfig parses config.json', async () => {
     const config = await loadConfig('org/bert-tiny', opts());
-    expect(config).toEqual(JSON.parse(readFileSync('fixtures/bert-tiny/config.json', 'utf8')));
+    expect(config).toEqual(JSON.parse(readFileSync(join(BERT_TINY, 'config.json'), 'utf8')));
   });
 
   it('loads model.safetensors: names, shapes and values as written by hand', async () => {
@@ -117,10 +127,9 @@ describe('loadConfig / loadWeights', () => {
     expectWeights(weights, [A, B, C]);
     nx.dispose(weights.map(([, t]) => t));
     // the index was probed first (404), then model.safetensors; pytorch_model.safetensors never asked
-    expect(hub.requests.filter((r) => r.server === 'hub' && r.method === 'HEAD').map((r) => r.path.split('/').pop())).toEqual([
-      'model.safetensors.index.json',
-      'model.safetensors',
-    ]);
+    expect(
+      hub.requests.filter((r) => r.server === 'hub' && r.method === 'HEAD').map((r) => r.path.split('/').pop()),
+    ).toEqual(['model.safetensors.index.json', 'model.safetensors']);
   });
 
   it('falls back to pytorch_model.safetensors, then model-00001-of-00001.safetensors', async () => {
@@ -188,7 +197,10 @@ describe('loadConfig / loadWeights', () => {
       const err = await rejection(loadWeights(repo, opts(cacheDir)));
       expect(err, repo).toBeInstanceOf(UnsafePathError);
       expect(err.message).toContain('listed in an index file');
-      expect(hub.requests.map((r) => r.path.split('/').pop())).toEqual(['model.safetensors.index.json', 'model.safetensors.index.json']);
+      expect(hub.requests.map((r) => r.path.split('/').pop())).toEqual([
+        'model.safetensors.index.json',
+        'model.safetensors.index.json',
+      ]);
       expect(existsSync(join(cacheDir, 'evil.safetensors'))).toBe(false);
       expect(readdirSync(join(cacheDir, `models--${repo.replace('/', '--')}`, 'blobs'))).toHaveLength(1); // the index only
     }
@@ -206,7 +218,7 @@ describe('loadConfig / loadWeights', () => {
   });
 
   it('reads a local folder (the bert-tiny fixture) without network', async () => {
-    const folder = resolve('fixtures/bert-tiny');
+    const folder = BERT_TINY;
     const config = await loadConfig(folder, opts());
     expect(config).toEqual(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')));
     const weights = await loadWeights(folder, opts());

@@ -8,8 +8,10 @@
  * a flat record ({@link loadFlat}); with a template (`{ like }`) it checks keys and shapes first
  * and casts to the template's dtypes.
  *
- * Whole training state: {@link saveTrees} / {@link loadTrees} store several trees (`{ params,
- * state, opt }`) under their names plus JSON extras (step, epoch).
+ * Whole training state: {@link saveTraining} / {@link loadTraining} store a `Train` state
+ * (parameters, model state, optimizer state, step, dropout key) so training resumes exactly;
+ * {@link saveTrees} / {@link loadTrees} store any named trees (`{ params, state, opt }`) with
+ * JSON extras.
  *
  * @example
  * ```ts
@@ -23,4 +25,5 @@
 export { save, type SaveOptions } from './save.js';
 export { load, loadFlat, info, type LoadOptions, type FlatCheckpoint, type CheckpointInfo } from './load.js';
 export { saveTrees, loadTrees, type SaveTreesOptions, type LoadedTrees } from './trees.js';
+export { saveTraining, loadTraining, type LoadedTraining } from './training.js';
 export { parseSize } from './size.js';

@@ -228,7 +228,7 @@ export async function loadFlat(path: string, options: { names?: string[] | ((key
     const missing = [...wanted].filter((k) => !sources.files.has(k));
     if (missing.length > 0) throw new CheckpointKeyError(`${where}: key(s) missing from ${path}: ${missing.slice(0, 10).map((k) => JSON.stringify(k)).join(', ')}`);
   }
-  const keys = [...sources.files.keys()].filter((k) => typeof names !== 'function' || names(k));
+  const keys = [...sources.files.keys()].filter((k) => (wanted !== undefined ? wanted.has(k) : typeof names !== 'function' || names(k)));
   const loaded = await readKeys(where, sources, keys);
   const tensors = Object.create(null) as Record<string, Tensor>; // no prototype: any key is safe
   const dtypes = Object.create(null) as Record<string, string>;

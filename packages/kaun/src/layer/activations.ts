@@ -3,6 +3,7 @@
  * parameters or state; the output has the input's shape.
  * @module
  */
+import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { LayerError } from '../errors.js';
 import * as A from './activation.js';
@@ -10,12 +11,13 @@ import { type ApplyOptions, type Layer, emptyVars } from './layer.js';
 
 /**
  * A layer without parameters or state that computes `f(x)` (`f` also gets the apply options).
+ * `f` runs in an `nx.scope`, so its intermediates are freed.
  * @example `Layer.fn((x) => nx.mul(x, 2))`
  */
 export function fn<In = Tensor, Out = Tensor>(f: (x: In, options: ApplyOptions) => Out): Layer<In, Out> {
   return {
     init: (o) => emptyVars(o.dtype),
-    apply: (vars, x, options = {}) => ({ y: f(x, options), state: vars.state }),
+    apply: (vars, x, options = {}) => ({ y: nx.scope(() => f(x, options)), state: vars.state }),
   };
 }
 

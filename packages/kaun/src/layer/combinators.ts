@@ -23,6 +23,8 @@ function childOptions(options: ApplyOptions, key: ApplyOptions['key']): ApplyOpt
  *   layers without params or state hold `{}`.
  * - The init key is split into one key per layer; so is the apply key when given.
  * - The state returned holds every layer's new state (e.g. batch-norm running statistics).
+ * - Intermediate outputs are freed; the output and the new state are kept. Outputs must be
+ *   tensors or plain arrays/objects of tensors (what `nx.scope` can see).
  * @throws LayerError (at apply) when the params or state are not lists of the right length.
  * @example
  * ```ts
@@ -58,15 +60,18 @@ export function sequential<In = Tensor, Out = Tensor>(layers: ReadonlyArray<Laye
       if (!Array.isArray(params) || params.length !== n) throw new LayerError(`${fn}: expected params to be a list of ${n} entries, got ${Array.isArray(params) ? `a list of ${params.length}` : 'something else'}`);
       if (!Array.isArray(state) || state.length !== n) throw new LayerError(`${fn}: expected state to be a list of ${n} entries, got ${Array.isArray(state) ? `a list of ${state.length}` : 'something else'}`);
       const keys = options.key !== undefined ? nx.random.split(options.key, n) : undefined;
-      const newState: Tree[] = new Array<Tree>(n);
-      let h: unknown = x;
-      for (let i = 0; i < n; i++) {
-        const child: Vars = { params: params[i]!, state: state[i]!, dtype: vars.dtype };
-        const out = list[i]!.apply(child, h, childOptions(options, keys?.[i]));
-        h = out.y;
-        newState[i] = out.state;
-      }
-      return { y: h as Out, state: newState };
+      // in a scope: the intermediate outputs are freed, the output and the new state kept
+      return nx.scope(() => {
+        const newState: Tree[] = new Array<Tree>(n);
+        let h: unknown = x;
+        for (let i = 0; i < n; i++) {
+          const child: Vars = { params: params[i]!, state: state[i]!, dtype: vars.dtype };
+          const out = list[i]!.apply(child, h, childOptions(options, keys?.[i]));
+          h = out.y;
+          newState[i] = out.state;
+        }
+        return { y: h as Out, state: newState as Tree };
+      });
     },
   };
 }
@@ -90,7 +95,9 @@ export type CallChild = <I = any, O = any>(name: string, x: I) => O;
  * wired: `call(name, input)` applies one child with its own variables, threads its new state,
  * and gives it a key of its own (derived from the apply key with the child's index) when a key
  * was given. Without `forward`, the children run one after the other in key order.
- * A child may be called several times; its state is threaded through the calls.
+ * A child may be called several times; its state is threaded through the calls. `forward` runs
+ * in an `nx.scope`: intermediates are freed, the output (tensors, or plain arrays/objects of
+ * tensors) and the new state are kept.
  * @throws LayerError for a name that contains `.` or is empty, for a call to an unknown child,
  * or (at apply) when the params or state lack a child.
  * @example
@@ -143,8 +150,8 @@ export function named<In = Tensor, Out = Tensor>(
         newState[name] = out.state;
         return out.y;
       };
-      const y = fwd(call, x, options);
-      return { y, state: newState };
+      // in a scope: intermediates are freed, the output and the new state kept
+      return nx.scope(() => ({ y: fwd(call, x, options), state: newState as Tree }));
     },
   };
 }

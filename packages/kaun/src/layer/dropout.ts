@@ -16,6 +16,8 @@ function checkRate(fn: string, rate: unknown): void {
  * are scaled by `1 / (1 - rate)`, so the expectation is unchanged. The mask is drawn from `key`
  * (element kept where `uniform < 1 - rate`, as JAX's `bernoulli`); the same key gives the same mask.
  * @param rate - drop probability in `[0, 1)`; 0 returns `x` itself.
+ * @param key - the PRNG key of the mask; required when `rate > 0`.
+ * @param fn - the name error messages start with; default `'Layer.applyDropout'` (layers pass their own).
  * @throws LayerError for a rate outside `[0, 1)` or a missing key when `rate > 0`.
  * @example `Layer.applyDropout(x, 0.1, key)`
  */

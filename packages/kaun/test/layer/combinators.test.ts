@@ -74,6 +74,17 @@ describe('Layer.sequential', () => {
     nx.dispose([vars, x]);
   });
 
+  it('does not leak over repeated training applies inside and outside scopes', () => {
+    const model = Layer.sequential([Layer.linear({ inFeatures: 4, outFeatures: 4 }), Layer.batchNorm({ numFeatures: 4 }), Layer.dropout({ rate: 0.5 }), Layer.gelu()]);
+    const vars = model.init({ key: nx.random.key(0) });
+    const x = nx.random.normal(nx.random.key(1), [3, 4]);
+    const before = nx.memory().numTensors;
+    for (let i = 0; i < 10; i++) nx.dispose(model.apply(vars, x, { training: true, key: nx.random.key(i) }));
+    nx.scope(() => { for (let i = 0; i < 10; i++) model.apply(vars, x, { training: true, key: nx.random.key(i) }); });
+    expect(nx.memory().numTensors).toBe(before);
+    nx.dispose([vars, x]);
+  });
+
   it('rejects non-layers and vars of the wrong structure', () => {
     expect(() => Layer.sequential([Layer.relu(), {} as Layer.Layer])).toThrow(/element 1 is not a layer/);
     const model = Layer.sequential([Layer.relu()]);

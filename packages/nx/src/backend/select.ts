@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions tfjs-core lacks on its own
 import '@tensorflow/tfjs-backend-cpu';
 import { BackendError } from '../errors.js';
+import { registerCpuKernels } from './kernels/cpu-kernels.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 /** A backend nx can run on. */
@@ -77,6 +78,7 @@ async function activate(name: BackendName, forced: boolean): Promise<BackendInfo
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     return { backend: 'wasm', device: simd ? 'cpu (wasm simd)' : 'cpu (wasm)', package: '@tensorflow/tfjs-backend-wasm', version: tf.version_core, forced };
   }
+  registerCpuKernels();
   if (!(await tf.setBackend('cpu'))) throw new BackendError('nx: backend "cpu" failed to initialise');
   return { backend: 'cpu', device: 'cpu (javascript)', package: '@tensorflow/tfjs-backend-cpu', version: tf.version_core, forced };
 }

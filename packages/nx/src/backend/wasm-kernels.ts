@@ -6,12 +6,14 @@
  * Added: `Conv2DBackpropFilter`, `UnsortedSegmentSum`, `Einsum`,
  * `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`.
  * Replaced: `BatchMatMul` and `_FusedMatMul` (XNNPACK for transposed and batched products),
- * `Conv2DBackpropInput` (XNNPACK), `MaxPoolGrad` (correct for windows of values <= 0), and the
+ * `Conv2DBackpropInput` (XNNPACK), `MaxPoolGrad` (correct for windows of values <= 0),
+ * `AvgPoolGrad` (divides by the pixels each window averaged, as the forward pass does), and the
  * dtype fixes of `Cast`, `Reverse`, `OneHot`, `StridedSlice`, `Cumsum`, `Select`, `ClipByValue`, `Mod`, `FloorDiv`,
  * `RealDiv`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { avgPoolGradWasm } from './kernels/avg-pool-grad.js';
 import { conv2DBackpropFilter, fastConv2DBackpropInput } from './kernels/conv.js';
 import { viaCpu } from './kernels/cpu-fallback.js';
 import { einsum } from './kernels/einsum.js';
@@ -62,6 +64,7 @@ export function registerWasmKernels(): void {
   wrap('_FusedMatMul', original => fastFusedMatMul(original, batchMatMul));
   wrap('Conv2DBackpropInput', fastConv2DBackpropInput);
   put('MaxPoolGrad', asKernel(maxPoolGrad));
+  put('AvgPoolGrad', asKernel(avgPoolGradWasm));
   wrap('Cast', castFix);
   wrap('Reverse', reverseFix);
   wrap('OneHot', oneHotFix);

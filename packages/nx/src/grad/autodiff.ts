@@ -56,8 +56,10 @@ export type ScalarAuxFn<A> = (...xs: Tensor[]) => [Tensor, A];
  * Value and gradient of a scalar function with respect to every argument.
  * With `{hasAux: true}` the function returns `[value, aux]`; `aux` may hold tensors (nested in
  * arrays and objects), which survive and are returned (no gradient flows through them).
+ * An argument the value does not depend on gets a zero gradient (as JAX), not an error.
  * Intermediates are freed; the caller owns `value`, `grads` and `aux`.
- * @throws DTypeError for non-float32 arguments; ShapeError if the value is not a scalar.
+ * @throws DTypeError for non-float32 arguments; ShapeError if the value is not a scalar or, with
+ *   `hasAux`, the function does not return a `[value, aux]` pair.
  * @example
  * ```ts
  * const f = nx.valueAndGrad((w: nx.Tensor) => nx.sum(nx.mul(w, w)));
@@ -69,28 +71,48 @@ export function valueAndGrad<A>(f: ScalarAuxFn<A>, options: { hasAux: true }): (
 export function valueAndGrad<A>(f: ScalarFn | ScalarAuxFn<A>, options: { hasAux?: boolean } = {}): (...xs: Tensor[]) => ValueAndGrad<A | undefined> {
   return (...xs: Tensor[]) => {
     checkInputs('valueAndGrad', xs);
+    if (xs.length === 0) throw new ShapeError('nx.valueAndGrad: needs at least one tensor argument to differentiate with respect to');
     let aux: unknown;
     const kept: Tensor[] = [];
-    const wrapped = (...args: Tensor[]): Tensor => {
-      const r = (f as (...a: Tensor[]) => Tensor | [Tensor, A])(...args);
+    const wrapped = (): Tensor => {
+      // tensors with an id above this one were created by f (ids only grow)
+      const mark = tf.scalar(0).id;
+      const r = (f as (...a: Tensor[]) => Tensor | [Tensor, A])(...xs);
       if (options.hasAux) {
         if (!Array.isArray(r) || r.length !== 2) throw new ShapeError('nx.valueAndGrad: with hasAux the function must return [value, aux]');
-        aux = r[1];
-        collectTensors(aux, kept);
-        for (const t of kept) tf.keep(t);
         checkScalar('valueAndGrad', r[0]);
+        aux = r[1];
+        const found: Tensor[] = [];
+        collectTensors(aux, found);
+        // keep aux tensors made inside f past the forward scope; the value survives it anyway
+        for (const t of new Set(found)) {
+          if (t.id > mark && t !== r[0]) kept.push(tf.keep(t));
+        }
         return r[0];
       }
       checkScalar('valueAndGrad', r as Tensor);
       return r as Tensor;
     };
-    const { value, grads } = tf.valueAndGrads(wrapped)(xs);
+    let value: Tensor;
+    let raw: Array<Tensor | undefined>;
+    try {
+      ({ value, grads: raw } = tf.engine().gradients(wrapped, xs, undefined, true) as { value: Tensor; grads: Array<Tensor | undefined> });
+    } catch (e) {
+      dispose(kept);
+      throw e;
+    }
+    const grads = raw.map((g, i) => g ?? tf.zerosLike(xs[i]!));
     let auxOut = aux;
     if (kept.length > 0) {
-      // aux tensors were kept past the tape's scope; hand back fresh copies owned by the caller's scope
+      // kept tensors escape every scope: hand back fresh copies owned by the caller's scope
       const keptSet = new Set(kept);
-      auxOut = mapTensors(aux, (t) => (keptSet.has(t) ? tf.clone(t) : t));
-      dispose(kept.filter((t) => !xs.includes(t)));
+      const copies = new Map<Tensor, Tensor>();
+      auxOut = mapTensors(aux, (t) => {
+        if (!keptSet.has(t)) return t;
+        if (!copies.has(t)) copies.set(t, tf.clone(t));
+        return copies.get(t)!;
+      });
+      dispose(kept);
     }
     return { value, grads, aux: auxOut as A | undefined };
   };

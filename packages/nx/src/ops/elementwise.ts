@@ -32,8 +32,11 @@ export function sub(x: TensorLike, y: TensorLike): Tensor { return binary('sub',
 export function mul(x: TensorLike, y: TensorLike): Tensor { return binary('mul', tf.mul, x, y); }
 /** `x / y`, broadcast; always float32 (true division, as NumPy's `/`). */
 export function div(x: TensorLike, y: TensorLike): Tensor { return binary('div', tf.div, x, y, 'float32'); }
-/** Floor division `x // y`, broadcast; int32 for int32 inputs. */
-export function floorDiv(x: TensorLike, y: TensorLike): Tensor { return binary('floorDiv', tf.floorDiv, x, y); }
+/** Floor division `x // y`, broadcast: int32 for int32 inputs, else float32 (`floor(x / y)`, as NumPy). */
+export function floorDiv(x: TensorLike, y: TensorLike): Tensor {
+  // tf.floorDiv returns int32 for float32 inputs on the cpu backend and float32 on wasm
+  return binary('floorDiv', (a, b) => (a.dtype === 'int32' ? tf.floorDiv(a, b) : tf.floor(tf.div(a, b))), x, y);
+}
 /** Remainder with the sign of the divisor, as NumPy's `mod`. */
 export function mod(x: TensorLike, y: TensorLike): Tensor { return binary('mod', tf.mod, x, y); }
 /** `x ** y`, broadcast. */
@@ -132,12 +135,15 @@ export function greater(x: TensorLike, y: TensorLike): Tensor { return compare('
 export function greaterEqual(x: TensorLike, y: TensorLike): Tensor { return compare('greaterEqual', tf.greaterEqual, x, y); }
 
 function logical(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike): Tensor {
-  const a = asTensor(x);
-  const b = asTensor(y);
-  checkDType(op, a, ['bool'], 'x');
-  checkDType(op, b, ['bool'], 'y');
-  broadcastShapes(op, a.shape, b.shape);
-  return f(a, b);
+  // inside a tidy: a boolean operand's scalar tensor is freed
+  return tf.tidy(() => {
+    const a = asTensor(x);
+    const b = asTensor(y);
+    checkDType(op, a, ['bool'], 'x');
+    checkDType(op, b, ['bool'], 'y');
+    broadcastShapes(op, a.shape, b.shape);
+    return f(a, b);
+  });
 }
 
 /** Logical and of two bool tensors, broadcast. @throws DTypeError unless both are bool. */
@@ -151,12 +157,13 @@ export function logicalNot(x: Tensor): Tensor {
   checkDType('logicalNot', x, ['bool']);
   return tf.logicalNot(x);
 }
-/** Whether each element is NaN; bool. */
-export function isNaN(x: Tensor): Tensor { return tf.isNaN(x); }
-/** Whether each element is finite (not NaN, not ±Inf); bool. */
-export function isFinite(x: Tensor): Tensor { return tf.isFinite(x); }
-/** Whether each element is ±Inf; bool. */
-export function isInf(x: Tensor): Tensor { return tf.isInf(x); }
+// the wasm backend reads int32 data as float bits in IsNan/IsInf/IsFinite: integers answer directly
+/** Whether each element is NaN; bool (always false for int32 and bool). */
+export function isNaN(x: Tensor): Tensor { return x.dtype === 'float32' ? tf.isNaN(x) : tf.zeros(x.shape, 'bool'); }
+/** Whether each element is finite (not NaN, not ±Inf); bool (always true for int32 and bool). */
+export function isFinite(x: Tensor): Tensor { return x.dtype === 'float32' ? tf.isFinite(x) : tf.ones(x.shape, 'bool'); }
+/** Whether each element is ±Inf; bool (always false for int32 and bool). */
+export function isInf(x: Tensor): Tensor { return x.dtype === 'float32' ? tf.isInf(x) : tf.zeros(x.shape, 'bool'); }
 
 /**
  * Picks `x` where `cond` is true and `y` elsewhere; all three broadcast together (NumPy's `where`).
@@ -170,16 +177,19 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
     const b0 = asTensor(y, a0);
     const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a0.shape), b0.shape);
     const dt = a0.dtype === b0.dtype ? (a0.dtype as DType) : promote(a0, b0);
-    return tf.where(
+    // the wasm backend's Select gives garbage for bool branches: select in int32, cast back
+    const ct = dt === 'bool' ? 'int32' : dt;
+    const r = tf.where(
       cond.shape.length === shape.length && cond.shape.every((d, i) => d === shape[i]) ? cond : tf.broadcastTo(cond, shape),
-      tf.broadcastTo(a0.dtype === dt ? a0 : tf.cast(a0, dt), shape),
-      tf.broadcastTo(b0.dtype === dt ? b0 : tf.cast(b0, dt), shape),
+      tf.broadcastTo(a0.dtype === ct ? a0 : tf.cast(a0, ct), shape),
+      tf.broadcastTo(b0.dtype === ct ? b0 : tf.cast(b0, ct), shape),
     );
+    return dt === 'bool' ? tf.cast(r, 'bool') : r;
   });
 }
 
-/** Clamps every element into `[lo, hi]`. @throws ValueError if `lo > hi`. */
+/** Clamps every element into `[lo, hi]`. @throws ValueError unless `lo <= hi` (NaN bounds included). */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
-  if (lo > hi) throw new ValueError(`nx.clip: lo (${lo}) is greater than hi (${hi})`);
+  if (!(lo <= hi)) throw new ValueError(`nx.clip: need lo <= hi, got lo ${lo} and hi ${hi}`);
   return tf.clipByValue(x, lo, hi);
 }

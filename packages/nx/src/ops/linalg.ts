@@ -34,7 +34,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       const out2 = tf.reshape(tf.matMul(tf.reshape(a2, [-1, ka]), b2), [...lead, b2.shape[1]!]);
       return bVec ? tf.reshape(out2, lead) : out2;
     }
-    const batch = broadcastShapes('matmul', a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    let batch: number[];
+    try {
+      batch = broadcastShapes('matmul', a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    } catch (e) {
+      throw new ShapeError(`nx.matmul: batch axes do not broadcast: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`, { cause: e });
+    }
     const n = a2.shape[a2.rank - 2]!;
     const m = b2.shape[b2.rank - 1]!;
     const a3 = tf.broadcastTo(a2, [...batch, n, ka]);
@@ -48,15 +53,32 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
- * Dot product, as NumPy's `dot` for the common cases: 1-d·1-d is the inner product (a scalar),
- * otherwise a matrix product over the last axis of `a` and the second-to-last of `b`.
+ * Dot product with NumPy's `dot` semantics: 1-d·1-d is the inner product (a scalar); 2-d·2-d is
+ * the matrix product; a 0-d operand multiplies elementwise; otherwise the sum over the last axis
+ * of `a` and the second-to-last axis of `b` (the last one if `b` is 1-d), with shape
+ * `a.shape[:-1] + b.shape[:-2] + b.shape[-1:]`. (For batched matrix products use
+ * {@link matmul}, which broadcasts batch axes instead.)
+ * @throws ShapeError naming both shapes when the contracted lengths differ.
  */
 export function dot(a: Tensor, b: Tensor): Tensor {
-  if (a.rank === 1 && b.rank === 1) {
-    if (a.shape[0] !== b.shape[0]) throw new ShapeError(`nx.dot: lengths differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-    return tf.tidy(() => tf.sum(tf.mul(a, b)));
-  }
-  return matmul(a, b);
+  checkDType('dot', a, ['float32', 'int32'], 'a');
+  checkDType('dot', b, ['float32', 'int32'], 'b');
+  if (a.rank === 0 || b.rank === 0) return tf.tidy(() => tf.mul(a, b));
+  const ka = a.shape[a.rank - 1]!;
+  const kAxis = b.rank === 1 ? 0 : b.rank - 2;
+  const kb = b.shape[kAxis]!;
+  if (ka !== kb) throw new ShapeError(`nx.dot: contracted lengths differ: ${fmtShape(a.shape)} . ${fmtShape(b.shape)} (${ka} vs ${kb})`);
+  if (a.rank === 1 && b.rank === 1) return tf.tidy(() => tf.sum(tf.mul(a, b)));
+  if (b.rank <= 2) return matmul(a, b);
+  return tf.tidy(() => {
+    // move b's contracted axis first: [k, rest...] -> [k, prod(rest)], one plain matmul
+    const perm = [kAxis, ...b.shape.map((_, i) => i).filter((i) => i !== kAxis)];
+    const bt = tf.reshape(tf.transpose(b, perm), [kb, -1]);
+    const a2 = tf.reshape(a, [-1, ka]);
+    const dt = a.dtype === b.dtype ? a.dtype : 'float32';
+    const out = tf.matMul(a2.dtype === dt ? a2 : tf.cast(a2, dt), bt.dtype === dt ? bt : tf.cast(bt, dt));
+    return tf.reshape(out, [...a.shape.slice(0, -1), ...b.shape.filter((_, i) => i !== kAxis)]);
+  });
 }
 
 /** Outer product of two 1-d tensors: `[n] x [m] -> [n, m]`. */

@@ -10,7 +10,7 @@ import { checkDType, fmtShape, normAxis } from './_util.js';
 /** Softmax along `axis` (default -1), computed stably. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('softmax', axis, x.rank);
-  if (a === x.rank - 1) return tf.softmax(x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
+  if (a === x.rank - 1) return tf.tidy(() => tf.softmax(x.dtype === 'float32' ? x : tf.cast(x, 'float32')));
   return tf.tidy(() => {
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
     const e = tf.exp(tf.sub(xf, tf.max(xf, a, true)));
@@ -35,68 +35,139 @@ export type Padding = 'same' | 'valid' | Array<[number, number]>;
 export interface Conv2dOptions {
   /** Stride per spatial axis; default 1. */
   stride?: number | [number, number];
-  /** Padding; default `valid`. */
+  /**
+   * Padding; default `valid`. `same` pads so that the output has `ceil(in / stride)` positions
+   * (TF's rule; with stride 1 it equals PyTorch's `padding='same'`, the extra element going after).
+   */
   padding?: Padding;
   /** Dilation per spatial axis; default 1. */
   dilation?: number | [number, number];
+  /** Channel groups (input and output channels split into `groups` independent convolutions); default 1. */
+  groups?: number;
 }
 
 const pair = (v: number | [number, number] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
 
-function tfPadding(p: Padding | undefined, rank: number): 'same' | 'valid' | [[0, 0], [0, 0], [number, number], [number, number]] | 'explicit' {
-  if (p === undefined || p === 'valid') return 'valid';
-  if (p === 'same') return 'same';
-  if (p.length !== rank) throw new ValueError(`nx.conv: explicit padding needs ${rank} [before, after] pairs, got ${p.length}`);
-  return 'explicit';
+function checkPositive(op: string, name: string, v: [number, number]): void {
+  if (v.length !== 2 || v.some((d) => !Number.isInteger(d) || d < 1)) throw new ValueError(`nx.${op}: ${name} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+}
+
+/** TF's `same` padding for one axis: total `max((ceil(n/s) - 1) * s + (k - 1) * d + 1 - n, 0)`, the odd element after. */
+function samePad(n: number, k: number, s: number, d: number): [number, number] {
+  const total = Math.max((Math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 /**
- * 2-d convolution (cross-correlation, as PyTorch) in NCHW layout.
- * @param x - input `[batch, inChannels, height, width]`.
- * @param w - filters `[outChannels, inChannels, kh, kw]` (PyTorch layout).
- * @returns `[batch, outChannels, outHeight, outWidth]`.
- * @throws ShapeError when the channel counts differ.
+ * 2-d convolution (cross-correlation, as PyTorch) in NCHW layout. Differentiable in `x` and `w`.
+ * @param x - input `[batch, inChannels, height, width]`, float32.
+ * @param w - filters `[outChannels, inChannels / groups, kh, kw]` (PyTorch layout), float32.
+ * @returns `[batch, outChannels, outHeight, outWidth]`, with
+ *   `out = floor((in + padBefore + padAfter - dilation * (k - 1) - 1) / stride) + 1`.
+ * @throws ShapeError when ranks or channel counts do not fit, or the padded input is smaller than
+ *   the dilated kernel; ValueError for bad stride, dilation, padding or groups; DTypeError for
+ *   non-float32 operands.
+ * @example `nx.conv2d(images, filters, { stride: 2, padding: 'same' })`
  */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
-  checkDType('conv2d', x, ['float32']);
-  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(`nx.conv2d: expected x [N, C, H, W] and w [O, C, kh, kw], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
-  if (x.shape[1] !== w.shape[1]) throw new ShapeError(`nx.conv2d: input has ${x.shape[1]} channels but the filters expect ${w.shape[1]} (x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)})`);
+  return convNd('conv2d', x, w, options);
+}
+
+function convNd(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Tensor {
+  checkDType(op, x, ['float32'], 'x');
+  checkDType(op, w, ['float32'], 'w');
+  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError(`nx.${op}: expected x [N, C, H, W] and w [O, C, kh, kw], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
+  const groups = options.groups ?? 1;
+  const [, c, h, wd] = x.shape as [number, number, number, number];
+  const [o, cg, kh, kw] = w.shape as [number, number, number, number];
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
+    throw new ValueError(`nx.${op}: groups ${groups} must be a positive integer dividing the input channels (${c}) and output channels (${o})`);
+  }
+  if (c / groups !== cg) {
+    throw new ShapeError(`nx.${op}: input has ${c} channels but the filters expect ${cg * groups} (x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}${groups > 1 ? `, groups ${groups}` : ''})`);
+  }
   const stride = pair(options.stride, 1);
   const dilation = pair(options.dilation, 1);
-  const mode = tfPadding(options.padding, 2);
+  checkPositive(op, 'stride', stride);
+  checkPositive(op, 'dilation', dilation);
+  let pads: [[number, number], [number, number]];
+  const p = options.padding ?? 'valid';
+  if (p === 'valid') pads = [[0, 0], [0, 0]];
+  else if (p === 'same') pads = [samePad(h, kh, stride[0], dilation[0]), samePad(wd, kw, stride[1], dilation[1])];
+  else if (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0))) pads = [p[0]!, p[1]!];
+  else throw new ValueError(`nx.${op}: padding must be 'same', 'valid' or [[top, bottom], [left, right]] of non-negative integers, got ${JSON.stringify(p)}`);
+  const effH = h + pads[0][0] + pads[0][1];
+  const effW = wd + pads[1][0] + pads[1][1];
+  if (effH < dilation[0] * (kh - 1) + 1 || effW < dilation[1] * (kw - 1) + 1) {
+    throw new ShapeError(`nx.${op}: the padded input ${effH}x${effW} is smaller than the dilated kernel ${dilation[0] * (kh - 1) + 1}x${dilation[1] * (kw - 1) + 1} (x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)})`);
+  }
   return tf.tidy(() => {
-    let xh = tf.transpose(x, [0, 2, 3, 1]); // NHWC: what every TF.js backend implements
-    let pad: 'same' | 'valid' = 'valid';
-    if (mode === 'explicit') {
-      const p = options.padding as Array<[number, number]>;
-      xh = tf.pad(xh, [[0, 0], p[0]!, p[1]!, [0, 0]]);
-    } else pad = mode as 'same' | 'valid';
-    const wh = tf.transpose(w, [2, 3, 1, 0]); // [kh, kw, in, out]
-    const y = tf.conv2d(xh as tf.Tensor4D, wh as tf.Tensor4D, stride, pad, 'NHWC', dilation);
+    let xh = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D; // NHWC: what every TF.js backend implements
+    if (pads.some(([a, b]) => a > 0 || b > 0)) xh = tf.pad(xh, [[0, 0], pads[0], pads[1], [0, 0]]);
+    const wh = tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D; // [kh, kw, in/groups, out]
+    // TF.js refuses stride > 1 together with dilation > 1: convolve densely, then subsample
+    const both = (stride[0] > 1 || stride[1] > 1) && (dilation[0] > 1 || dilation[1] > 1);
+    const s: [number, number] = both ? [1, 1] : stride;
+    const conv = (xi: tf.Tensor4D, wi: tf.Tensor4D): tf.Tensor4D => tf.conv2d(xi, wi, s, 'valid', 'NHWC', dilation);
+    let y: tf.Tensor4D;
+    if (groups === 1) y = conv(xh, wh);
+    else {
+      const xs = tf.split(xh, groups, 3) as tf.Tensor4D[];
+      const ws = tf.split(wh, groups, 3) as tf.Tensor4D[];
+      y = tf.concat(xs.map((xi, g) => conv(xi, ws[g]!)), 3) as tf.Tensor4D;
+    }
+    if (both) {
+      const [, oh, ow] = y.shape;
+      const outH = Math.floor((oh - 1) / stride[0]) + 1;
+      const outW = Math.floor((ow - 1) / stride[1]) + 1;
+      y = subsample2d(y, stride, outH, outW);
+    }
     return tf.transpose(y, [0, 3, 1, 2]);
   });
+}
+
+/** Keeps every `s`-th row and column of an NHWC tensor with pad/reshape/slice (differentiable everywhere). */
+function subsample2d(y: tf.Tensor4D, s: [number, number], outH: number, outW: number): tf.Tensor4D {
+  const [b, h, w, c] = y.shape;
+  const padded = tf.pad(y, [[0, 0], [0, outH * s[0] - h], [0, outW * s[1] - w], [0, 0]]);
+  const r = tf.reshape(padded, [b, outH, s[0], outW, s[1], c]);
+  return tf.reshape(tf.slice(r, [0, 0, 0, 0, 0, 0], [b, outH, 1, outW, 1, c]), [b, outH, outW, c]);
 }
 
 /** Options of {@link conv1d}. */
 export interface Conv1dOptions {
   /** Stride; default 1. */
   stride?: number;
-  /** `same`, `valid` (default) or one `[before, after]` pair. */
-  padding?: 'same' | 'valid' | [[number, number]];
+  /** `same`, `valid` (default), or `[before, after]` (also accepted wrapped as `[[before, after]]`). */
+  padding?: 'same' | 'valid' | [number, number] | [[number, number]];
   /** Dilation; default 1. */
   dilation?: number;
+  /** Channel groups; default 1. */
+  groups?: number;
 }
 
 /**
- * 1-d convolution in NCL layout.
- * @param x - `[batch, inChannels, length]`; @param w - `[outChannels, inChannels, k]`.
+ * 1-d convolution (cross-correlation) in NCL layout, as PyTorch's `conv1d`.
+ * @param x - `[batch, inChannels, length]`, float32.
+ * @param w - `[outChannels, inChannels / groups, k]`, float32.
  * @returns `[batch, outChannels, outLength]`.
+ * @throws ShapeError when ranks or channel counts do not fit; ValueError for bad options.
  */
 export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tensor {
   if (x.rank !== 3 || w.rank !== 3) throw new ShapeError(`nx.conv1d: expected x [N, C, L] and w [O, C, k], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
-  const padding: Padding | undefined = Array.isArray(options.padding) ? [[0, 0], options.padding[0]] : options.padding;
+  const p = options.padding;
+  let padding: Padding | undefined;
+  if (Array.isArray(p)) {
+    const pr = (Array.isArray(p[0]) ? p[0] : p) as [number, number];
+    padding = [[0, 0], pr];
+  } else padding = p;
   return tf.tidy(() => {
-    const y = conv2d(tf.expandDims(x, 2), tf.expandDims(w, 2), { stride: [1, options.stride ?? 1], dilation: [1, options.dilation ?? 1], padding });
+    const y = convNd('conv1d', tf.expandDims(x, 2), tf.expandDims(w, 2), {
+      stride: [1, options.stride ?? 1],
+      dilation: [1, options.dilation ?? 1],
+      padding,
+      groups: options.groups ?? 1,
+    });
     return tf.squeeze(y, [2]);
   });
 }
@@ -114,9 +185,15 @@ export interface Pool2dOptions {
 function pool(op: 'maxPool2d' | 'avgPool2d', x: Tensor, o: Pool2dOptions): Tensor {
   checkDType(op, x, ['float32']);
   if (x.rank !== 4) throw new ShapeError(`nx.${op}: expected [N, C, H, W], got ${fmtShape(x.shape)}`);
+  if (o === undefined || o.kernelSize === undefined) throw new ValueError(`nx.${op}: options.kernelSize is required`);
   const k = pair(o.kernelSize, 1);
-  const s = pair(o.stride, 0);
-  const stride: [number, number] = s[0] === 0 ? k : s;
+  const stride = o.stride === undefined ? k : pair(o.stride, 1);
+  checkPositive(op, 'kernelSize', k);
+  checkPositive(op, 'stride', stride);
+  if (o.padding !== undefined && o.padding !== 'same' && o.padding !== 'valid') throw new ValueError(`nx.${op}: padding must be 'same' or 'valid', got ${JSON.stringify(o.padding)}`);
+  if ((o.padding ?? 'valid') === 'valid' && (x.shape[2]! < k[0] || x.shape[3]! < k[1])) {
+    throw new ShapeError(`nx.${op}: window ${k[0]}x${k[1]} is larger than the input ${x.shape[2]}x${x.shape[3]} (x ${fmtShape(x.shape)})`);
+  }
   return tf.tidy(() => {
     const xh = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
     const y = op === 'maxPool2d' ? tf.maxPool(xh, k, stride, o.padding ?? 'valid') : tf.avgPool(xh, k, stride, o.padding ?? 'valid');

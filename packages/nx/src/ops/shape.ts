@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError } from '../errors.js';
+import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { broadcastShapes, fmtShape, normAxes, normAxis } from './_util.js';
 
@@ -76,6 +76,9 @@ export function concatenate(xs: Tensor[], axis = 0): Tensor {
     if (t.rank !== r || t.shape.some((d, i) => i !== a && d !== xs[0]!.shape[i])) {
       throw new ShapeError(`nx.concatenate: shapes ${xs.map((u) => fmtShape(u.shape)).join(', ')} differ off axis ${a}`);
     }
+    if (t.dtype !== xs[0]!.dtype) {
+      throw new DTypeError(`nx.concatenate: dtypes differ (${xs.map((u) => u.dtype).join(', ')}); cast them to one dtype first`);
+    }
   }
   if (xs.length === 1) return tf.clone(xs[0]!);
   return tf.concat(xs, a);
@@ -87,6 +90,9 @@ export function stack(xs: Tensor[], axis = 0): Tensor {
   for (const t of xs) {
     if (t.rank !== xs[0]!.rank || t.shape.some((d, i) => d !== xs[0]!.shape[i])) {
       throw new ShapeError(`nx.stack: all shapes must be equal, got ${xs.map((u) => fmtShape(u.shape)).join(', ')}`);
+    }
+    if (t.dtype !== xs[0]!.dtype) {
+      throw new DTypeError(`nx.stack: dtypes differ (${xs.map((u) => u.dtype).join(', ')}); cast them to one dtype first`);
     }
   }
   return tf.stack(xs, normAxis('stack', axis, xs[0]!.rank + 1));
@@ -123,6 +129,9 @@ export function pad(x: Tensor, widths: Array<[number, number]> | [number, number
 
 /** Repeats the tensor `reps[i]` times along axis i (NumPy's `tile`; `reps` shorter than the rank pads with 1). */
 export function tile(x: Tensor, reps: number[]): Tensor {
+  if (!Array.isArray(reps) || reps.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw new ValueError(`nx.tile: reps ${JSON.stringify(reps)} must be a list of non-negative integers`);
+  }
   if (reps.length > x.rank) return tf.tile(tf.reshape(x, [...Array(reps.length - x.rank).fill(1), ...x.shape]), reps);
   const r = [...Array(x.rank - reps.length).fill(1), ...reps];
   return tf.tile(x, r);
@@ -131,7 +140,10 @@ export function tile(x: Tensor, reps: number[]): Tensor {
 /** Reverses the order of elements along the given axes (all when omitted). */
 export function flip(x: Tensor, axis?: number | number[]): Tensor {
   if (x.rank === 0) return tf.clone(x);
-  return tf.reverse(x, normAxes('flip', axis, x.rank));
+  const axes = normAxes('flip', axis, x.rank);
+  // the wasm backend's Reverse corrupts memory on bool tensors: reverse them as int32
+  if (x.dtype === 'bool') return tf.tidy(() => tf.cast(tf.reverse(tf.cast(x, 'int32'), axes), 'bool'));
+  return tf.reverse(x, axes);
 }
 
 /** Broadcasts to `shape` (NumPy rules). @throws ShapeError when `x` cannot broadcast to it. */

@@ -28,7 +28,7 @@ async function editedTiny(edit: (entries: Array<[string, nx.Tensor]>) => Array<[
   return dir;
 }
 
-async function logitsOf(dir: string, options: Bert.FromPretrainedOptions = {}): Promise<{ diff: number; report: Bert.LoadReport; warnings: string[] }> {
+async function logitsOf(dir: string, options: Bert.FromPretrainedOptions & { architecture?: 'BertForSequenceClassification' } = {}): Promise<{ diff: number; report: Bert.LoadReport; warnings: string[] }> {
   const ref = tinyReference();
   const warnings: string[] = [];
   const { model, vars, report } = await Bert.fromPretrained(dir, { logger: { warn: (m) => warnings.push(m) }, tokenizer: false, ...options });

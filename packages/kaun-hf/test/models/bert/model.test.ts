@@ -104,10 +104,10 @@ describe('Bert layers', () => {
   it('init gives the paramSpecs paths and shapes, transformers-style values', () => {
     const config = small({ pad_token_id: 1, initializer_range: 0.5 });
     for (const arch of Bert.ARCHITECTURES) {
-      const model = arch === 'BertModel' ? Bert.bertModel(config) : Bert.bertForSequenceClassification(config);
+      const model: { init: Bert.BaseModel['init'] } = arch === 'BertModel' ? Bert.bertModel(config) : Bert.bertForSequenceClassification(config);
       const vars = model.init({ key: nx.random.key(0) });
       expect(vars.state).toEqual({});
-      const got = Ptree.flattenWithPaths(vars.params).map(([k, t]) => [k, t.shape]);
+      const got = Ptree.flattenWithPaths(vars.params).map(([k, t]) => [k, t.shape] as [string, number[]]);
       expect(new Map(got)).toEqual(new Map(Bert.paramSpecs(config, arch).map((s) => [s.path, s.shape])));
       const p = new Map(Ptree.flattenWithPaths(vars.params));
       const pre = arch === 'BertModel' ? '' : 'bert.';

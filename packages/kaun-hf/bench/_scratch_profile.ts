@@ -1,0 +1,30 @@
+import * as nx from '@raven/nx';
+import { Optim, Ptree } from '@raven/kaun';
+import { Bert } from '@raven/kaun-hf';
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const { model, vars, config } = await Bert.fromPretrained('fixtures/bert-mini-mlm', { logger: false, tokenizer: false });
+const B = 16, L = 128;
+const ids = nx.random.randint(nx.random.key(1), [B, L], 0, 30000);
+const mask = nx.ones([B, L], 'int32');
+const labels = nx.random.randint(nx.random.key(2), [B], 0, 2);
+const { leaves, rebuild } = Ptree.flatten(vars.params);
+const f = nx.valueAndGrad((...ps: nx.Tensor[]) => model.apply({ ...vars, params: rebuild(ps) }, { inputIds: ids, attentionMask: mask, labels }, { training: true, key: nx.random.key(3) }).y.loss!);
+const opt = Optim.adamw({ lr: 1e-4 });
+let state = opt.init(leaves);
+let params = leaves;
+for (let i = 0; i < 3; i++) {
+  let t = cpu(); let w = performance.now();
+  const y = nx.scope(() => model.apply(vars, { inputIds: ids, attentionMask: mask }).y.logits); nx.toTypedArray(y); nx.dispose(y);
+  const fwd = [cpu() - t, (performance.now() - w) / 1000];
+  t = cpu(); w = performance.now();
+  const { value, grads } = f(...params); nx.item(value);
+  const fb = [cpu() - t, (performance.now() - w) / 1000];
+  t = cpu(); w = performance.now();
+  const next = nx.scope(() => { const { updates, state: s } = opt.update(grads, state, params); return { p: Optim.applyUpdates(params, updates) as nx.Tensor[], s }; });
+  nx.toTypedArray(next.p[0]!);
+  const up = [cpu() - t, (performance.now() - w) / 1000];
+  nx.dispose([value, grads, state]); if (i > 0) nx.dispose(params);
+  params = next.p; state = next.s;
+  console.log(`fwd cpu ${fwd[0]!.toFixed(2)} wall ${fwd[1]!.toFixed(2)} | fwd+bwd cpu ${fb[0]!.toFixed(2)} wall ${fb[1]!.toFixed(2)} | adamw cpu ${up[0]!.toFixed(2)} wall ${up[1]!.toFixed(2)}`);
+}
+console.log(config.hidden_size, nx.backendInfo());

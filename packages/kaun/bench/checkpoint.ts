@@ -1,0 +1,113 @@
+/**
+ * Checkpoint benchmark: save and load throughput (MB/s) of a ~200 MB float32 tree, as one file
+ * and sharded at 50 MB, and the process memory while loading (rss and arrayBuffers sampled every
+ * 5 ms; on the wasm backend the tensors live in the wasm heap, which is an ArrayBuffer).
+ *
+ * Run alone: `npx tsx --conditions=source packages/kaun/bench/checkpoint.ts` (prints JSON), or
+ * call {@link benchCheckpoint} from `bench/run.ts`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as nx from '@raven/nx';
+import { Checkpoint, Ptree } from '@raven/kaun';
+
+const MB = 1e6;
+
+/** Options of {@link benchCheckpoint}. */
+export interface BenchCheckpointOptions {
+  /** Total size of the tree in bytes. Default 200e6. */
+  totalBytes?: number;
+  /** Size of each leaf in bytes. Default 4e6 (1M float32). */
+  leafBytes?: number;
+  /** Shard size of the sharded run. Default '50MB'. */
+  maxShardSize?: string;
+}
+
+function sampleMemory(): { stop: () => { peakRss: number; peakArrayBuffers: number } } {
+  let peakRss = 0;
+  let peakArrayBuffers = 0;
+  const take = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
+  };
+  take();
+  const timer = setInterval(take, 5);
+  return { stop: () => { clearInterval(timer); take(); return { peakRss, peakArrayBuffers }; } };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * Runs the benchmark and returns its figures (MB = 10^6 bytes).
+ * @returns `{ backend, treeMB, leaves, runs: [{ layout, saveMBps, loadMBps, saveS, loadS, files,
+ *   memory: { baselineRssMB, peakRssMB, peakRssOverBaselineMB, baselineArrayBuffersMB,
+ *   peakArrayBuffersMB, ... } }] }`.
+ */
+export async function benchCheckpoint(options: BenchCheckpointOptions = {}): Promise<object> {
+  const totalBytes = options.totalBytes ?? 200e6;
+  const leafBytes = options.leafBytes ?? 4e6;
+  const maxShardSize = options.maxShardSize ?? '50MB';
+  const n = Math.max(1, Math.round(totalBytes / leafBytes));
+  const per = Math.floor(leafBytes / 4);
+  const layers = Array.from({ length: n }, (_, i) => ({ weight: nx.scope(() => nx.add(nx.zeros([per]), i / n)) }));
+  const tree = { layers };
+  const treeBytes = n * per * 4;
+  const template = { layers: layers.map(() => ({ weight: nx.zeros([per]) })) };
+  const dir = await mkdtemp(join(tmpdir(), 'kaun-bench-ckpt-'));
+  const runs: object[] = [];
+  try {
+    for (const layout of ['single', 'sharded'] as const) {
+      const path = join(dir, layout, 'model.safetensors');
+      const opts = layout === 'sharded' ? { maxShardSize } : {};
+      const t0 = performance.now();
+      await Checkpoint.save(path, tree, opts);
+      const saveS = (performance.now() - t0) / 1000;
+      const info = await Checkpoint.info(join(dir, layout));
+
+      if (global.gc) global.gc();
+      const base = process.memoryUsage();
+      const sampler = sampleMemory();
+      const t1 = performance.now();
+      const loaded = await Checkpoint.load(join(dir, layout), { like: template });
+      const loadS = (performance.now() - t1) / 1000;
+      const peak = sampler.stop();
+      const after = process.memoryUsage();
+      Ptree.dispose(loaded);
+      runs.push({
+        layout,
+        files: info.files.length,
+        saveS: Math.round(saveS * 100) / 100,
+        loadS: Math.round(loadS * 100) / 100,
+        saveMBps: round(treeBytes / MB / saveS),
+        loadMBps: round(treeBytes / MB / loadS),
+        memory: {
+          baselineRssMB: round(base.rss / MB),
+          peakRssMB: round(peak.peakRss / MB),
+          peakRssOverBaselineMB: round((peak.peakRss - base.rss) / MB),
+          afterLoadRssMB: round(after.rss / MB),
+          baselineArrayBuffersMB: round(base.arrayBuffers / MB),
+          peakArrayBuffersMB: round(peak.peakArrayBuffers / MB),
+          peakArrayBuffersOverBaselineMB: round((peak.peakArrayBuffers - base.arrayBuffers) / MB),
+        },
+      });
+    }
+  } finally {
+    Ptree.dispose([tree, template]);
+    await rm(dir, { recursive: true, force: true });
+  }
+  return {
+    what: 'Checkpoint save/load of a float32 tree (MB = 1e6 bytes); memory sampled every 5 ms during load',
+    backend: nx.backendInfo().backend,
+    treeMB: round(treeBytes / MB),
+    leaves: n,
+    leafMB: round((per * 4) / MB),
+    runs,
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await benchCheckpoint(), null, 2));
+}
