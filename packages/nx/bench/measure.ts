@@ -1,6 +1,7 @@
 /**
  * Timing helpers for the nx benchmark: repeat a computation until a time budget is spent and
- * report the median time of one call.
+ * report the best time of one call (noise from other processes only ever adds time, so the
+ * minimum is the steadiest figure on a shared machine, as Python's `timeit` advises).
  */
 import * as nx from '@raven/nx';
 
@@ -17,18 +18,16 @@ export interface TimeOptions {
 }
 
 /**
- * Median milliseconds of one call of `fn` (which returns tensors, freed here). Each sample runs
- * `inner` calls and reads the last result back, so asynchronous devices finish their work.
+ * Best milliseconds of one call of `fn` (which returns a tensor, freed here) over the samples.
+ * Each sample runs `inner` calls and reads the last result back, so asynchronous devices finish
+ * their work.
  */
 export function timeIt(fn: () => nx.Tensor, options: TimeOptions = {}): number {
   const inner = options.inner ?? 1;
   const budget = options.budgetMs ?? 400;
   const maxSamples = options.maxSamples ?? 15;
   const minSamples = options.minSamples ?? 3;
-  nx.scope(() => { fn().dataSync(); }); // warm-up: kernel setup, packing caches, JIT
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < minSamples || (samples.length < maxSamples && performance.now() - start < budget)) {
+  const sample = (): number => {
     const t0 = performance.now();
     nx.scope(() => {
       let last: nx.Tensor | undefined;
@@ -38,10 +37,13 @@ export function timeIt(fn: () => nx.Tensor, options: TimeOptions = {}): number {
       }
       last!.dataSync();
     });
-    samples.push((performance.now() - t0) / inner);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+    return (performance.now() - t0) / inner;
+  };
+  sample(); // warm-up: kernel setup, packing caches, JIT
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < minSamples || (samples.length < maxSamples && performance.now() - start < budget)) samples.push(sample());
+  return Math.min(...samples);
 }
 
 /** `value` rounded to `digits` significant digits (for readable JSON). */

@@ -79,13 +79,13 @@ function planShards(entries: Array<[string, Tensor]>, limit: number, dtype: nx.d
 export async function saveEntries(where: string, path: string, entries: Array<[string, Tensor]>, options: SaveOptions): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new CheckpointError(`${where}: path must be a non-empty string`);
   const { metadata, dtype } = options;
-  const files = await saveTarget(path);
-  await mkdir(files.dir, { recursive: true });
   const limit = options.maxShardSize === undefined ? Infinity : parseSize(options.maxShardSize, `${where}: maxShardSize`);
   if (dtype !== undefined && !nx.dtypes.isStorageDType(dtype)) {
     throw new CheckpointError(`${where}: dtype ${JSON.stringify(dtype)} is not a storage dtype (${nx.dtypes.STORAGE_DTYPES.join(', ')})`);
   }
   const { shards, total } = planShards(entries, limit, dtype);
+  const files = await saveTarget(path);
+  await mkdir(files.dir, { recursive: true });
 
   if (shards.length <= 1) {
     await nx.io.saveSafetensors(files.file, entries, { metadata, dtype });
@@ -109,7 +109,10 @@ export async function saveEntries(where: string, path: string, entries: Array<[s
   }
   // Every shard is complete on disk: move them into place, then the index, then clean up.
   for (let i = 0; i < shards.length; i++) await rename(partials[i]!, join(files.dir, names[i]!));
-  const index = { metadata: { total_size: total, ...metadata, [SAVE_ID_KEY]: id }, weight_map: weightMap };
+  const indexMeta: Record<string, unknown> = { total_size: total, ...metadata };
+  indexMeta.total_size = total;
+  indexMeta[SAVE_ID_KEY] = id;
+  const index = { metadata: indexMeta, weight_map: weightMap };
   await nx.io.writeFileAtomic(files.index, `${JSON.stringify(index, null, 2)}\n`);
   await removeStale(files, new Set(names), [files.file]);
 }

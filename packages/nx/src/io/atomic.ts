@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ValueError } from '../errors.js';
 
 /** Sequential writes to a file handle, coalescing small chunks into one buffer. */
 export class ChunkWriter {
@@ -78,9 +79,17 @@ async function fsyncDir(dir: string): Promise<void> {
  * If `fill` (or any step) throws, the temporary file is removed and `path` is untouched.
  * @internal
  */
-export async function atomicWrite(path: string, fill: (w: ChunkWriter) => Promise<void>): Promise<void> {
+export async function atomicWrite(path: string, fill: (w: ChunkWriter) => Promise<void>, where = 'nx.io'): Promise<void> {
   const tmp = tempPathFor(path);
-  const handle = await open(tmp, 'wx');
+  let handle: FileHandle;
+  try {
+    handle = await open(tmp, 'wx');
+  } catch (cause) {
+    if ((cause as { code?: string }).code === 'ENOENT') {
+      throw new ValueError(`${where}: cannot write ${path}: the folder ${dirname(path)} does not exist`, { cause });
+    }
+    throw cause;
+  }
   let closed = false;
   try {
     const w = new ChunkWriter(handle);
@@ -104,10 +113,10 @@ export async function atomicWrite(path: string, fill: (w: ChunkWriter) => Promis
  * temporary file behind.
  * @param path - destination file; its folder must exist.
  * @param data - text (written as UTF-8) or bytes.
- * @throws the file system's error (for instance `ENOENT` when the folder does not exist).
+ * @throws ValueError when the folder does not exist; the file system's error otherwise.
  * @example `await nx.io.writeFileAtomic('out/index.json', JSON.stringify(index))`
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  await atomicWrite(path, (w) => w.write(bytes));
+  await atomicWrite(path, (w) => w.write(bytes), 'nx.io.writeFileAtomic');
 }

@@ -108,7 +108,7 @@ export async function loadSafetensors(path: string, options: LoadOptions = {}): 
  * @param entries - `[name, tensor]` pairs or a record.
  * @param options - `metadata` (strings), `dtypes` per name, `dtype` for float32 tensors
  *   (default: float32 -> F32, int32 -> I32, bool -> BOOL).
- * @throws ValueError for a disposed tensor, a bad name or non-string metadata.
+ * @throws ValueError for a disposed tensor, a bad name, non-string metadata, or a folder that does not exist.
  * @throws DTypeError when a value does not fit its storage dtype (for instance 300 as I8).
  * @example
  * ```ts
@@ -129,5 +129,5 @@ export async function saveSafetensors(path: string, entries: SaveEntries, option
       if (bytes.byteLength !== p.bytes) throw new Error(`${where}: tensor ${JSON.stringify(p.name)} encoded to ${bytes.byteLength} bytes, expected ${p.bytes}`);
       await w.write(bytes);
     }
-  });
+  }, where);
 }

@@ -23,6 +23,7 @@
  * @module
  */
 export { Key, key, split, foldIn } from './key.js';
+export { threefry2x32 } from './threefry.js';
 export {
   bitsArray,
   uniformArray,

@@ -16,10 +16,12 @@ const PARITY = 0x1bd11bda;
 const TWO32 = 4294967296;
 
 /**
- * Encrypts the counter `(c0, c1)` under the key `(k0, k1)` with Threefry-2x32, 20 rounds.
- * Words are unsigned 32-bit integers (any JS number is reduced modulo 2^32).
+ * The Threefry-2x32 block function (20 rounds): encrypts the counter `(c0, c1)` under the key
+ * `(key0, key1)`, as JAX's `jax.prng.threefry_2x32`. Every sampler is built on it; it is
+ * exported for reproducibility checks (it passes the Random123 known-answer tests).
+ * Words are unsigned 32-bit integers (other numbers are reduced modulo 2^32).
  * @returns the two output words, each in `[0, 2^32)`.
- * @internal
+ * @example `nx.random.threefry2x32(0, 0, 0, 0)` is `[0x6b200159, 0x99ba4efe]`.
  */
 export function threefry2x32(key0: number, key1: number, c0: number, c1: number): [number, number] {
   const k0 = key0 | 0;

@@ -158,6 +158,35 @@ describe('save and load', () => {
     nx.dispose(t);
     await expect(nx.io.saveSafetensors(path, { x: t })).rejects.toThrow(/disposed/);
     expect(await readdir(dir)).not.toContain('bad.safetensors');
+    await expect(nx.io.saveSafetensors(join(dir, 'no', 'such', 'x.safetensors'), {})).rejects.toThrow(/the folder .* does not exist/);
+  });
+});
+
+describe('memory while loading', () => {
+  it('reads each tensor by offset, never more than one tensor at a time', async () => {
+    const path = join(dir, 'offsets.safetensors');
+    const entries: Array<[string, nx.Tensor]> = Array.from({ length: 6 }, (_, i) => [`t${i}`, nx.full([16384], i)]);
+    await nx.io.saveSafetensors(path, entries);
+    const probe = await open(path, 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const reads: number[] = [];
+    const realRead = proto.read;
+    const spy = vi.spyOn(proto, 'read').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      reads.push(args[2] as number); // (buffer, offset, length, position)
+      return realRead.apply(this, args);
+    });
+    let loaded: Array<[string, nx.Tensor]>;
+    try {
+      loaded = (await nx.io.loadSafetensors(path, { names: ['t1', 't4'] })).tensors;
+    } finally {
+      spy.mockRestore();
+    }
+    const { dataStart } = await nx.io.readSafetensorsHeader(path);
+    // the 8-byte length, the header, then exactly the two selected tensors
+    expect(reads).toEqual([8, dataStart - 8, 65536, 65536]);
+    expect(loaded.map(([n, t]) => [n, nx.toTypedArray(t)[16383]])).toEqual([['t1', 1], ['t4', 4]]);
+    nx.dispose([entries.map(([, t]) => t), loaded]);
   });
 });
 

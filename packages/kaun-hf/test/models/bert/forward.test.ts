@@ -4,7 +4,7 @@ import { Bert } from '@raven/kaun-hf';
 import { TINY, maxAbsDiff, tinyInputs, tinyReference } from './_fixtures.js';
 
 // bert-tiny's reference outputs were computed by PyTorch (fixtures/bert-tiny/PROVENANCE.md).
-describe('BERT forward against PyTorch (bert-tiny)', () => {
+describe('BERT forward against PyTorch (bert-tiny)', { timeout: 60_000 }, () => {
   const ref = tinyReference();
 
   it('BertForSequenceClassification matches last_hidden_state, pooler_output and logits within 1e-4', async () => {

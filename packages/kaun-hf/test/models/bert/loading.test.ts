@@ -39,7 +39,7 @@ async function logitsOf(dir: string, options: Bert.FromPretrainedOptions & { arc
   return { diff, report, warnings };
 }
 
-describe('Bert.fromPretrained key mapping', () => {
+describe('Bert.fromPretrained key mapping', { timeout: 60_000 }, () => {
   it('reads legacy LayerNorm.gamma / LayerNorm.beta names', async () => {
     const dir = await editedTiny((es) => es.map(([k, t]) => [k.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), nx.copy(t)]));
     const { diff, report, warnings } = await logitsOf(dir);
@@ -100,7 +100,7 @@ describe('Bert.fromPretrained key mapping', () => {
   });
 });
 
-describe('Bert.fromPretrained from the Hub (a fake Hub on loopback)', () => {
+describe('Bert.fromPretrained from the Hub (a fake Hub on loopback)', { timeout: 60_000 }, () => {
   it('loads a model id and hf://org/name through the cache, then offline from the cache', async () => {
     const hub = await startHubServer({ repos: { 'org/bert-tiny': { folder: TINY } } });
     const cacheDir = tempDir();

@@ -71,7 +71,7 @@ function referenceForward(p: Record<string, nx.Tensor>, c: Bert.BertConfig, ids:
   return { hidden: h, logits };
 }
 
-describe('Bert layers', () => {
+describe('Bert layers', { timeout: 60_000 }, () => {
   it.each(['gelu', 'gelu_new', 'relu'])('agree with the math written out (hidden_act %s, token types, padding)', (act) => {
     const config = small({ hidden_act: act, num_hidden_layers: 2 });
     const model = Bert.bertForSequenceClassification(config);
@@ -160,7 +160,7 @@ describe('Bert layers', () => {
   });
 });
 
-describe('Bert.sequenceClassificationLoss picks the loss as transformers does', () => {
+describe('Bert.sequenceClassificationLoss picks the loss as transformers does', { timeout: 60_000 }, () => {
   const logits = [[0.5, -1, 2], [1.5, 0.25, -0.5]];
   const lse = (r: number[]): number => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
 

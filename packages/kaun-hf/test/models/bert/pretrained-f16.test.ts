@@ -6,7 +6,7 @@ import { MINI, maxAbsDiff, miniReference } from './_fixtures.js';
 
 // fixtures/bert-mini-mlm: a BertForMaskedLM saved by transformers as F16 with cls.* head keys;
 // reference.json was computed by PyTorch in eval mode on the F16 weights cast to float32.
-describe('a pretrained F16 masked-LM checkpoint (bert-mini-mlm)', () => {
+describe('a pretrained F16 masked-LM checkpoint (bert-mini-mlm)', { timeout: 60_000 }, () => {
   const ref = miniReference();
 
   it('loads into the classifier: fresh classifier, cls.* ignored, and a warning says so', async () => {

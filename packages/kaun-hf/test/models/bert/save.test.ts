@@ -25,7 +25,7 @@ function logits(model: Bert.SequenceClassifier, vars: Bert.Pretrained<Bert.Seque
   return out;
 }
 
-describe('Bert.savePretrained', () => {
+describe('Bert.savePretrained', { timeout: 60_000 }, () => {
   it('writes the Hugging Face layout of the fixture (same keys, shapes, dtypes) and reloads with identical predictions', async () => {
     const src = await Bert.fromPretrained(TINY, { logger: false, id2label: { 0: 'ham', 1: 'spam' } });
     const dir = tempDir();

@@ -8,7 +8,7 @@ import { TINY, maxAbsDiff, tinyInputs, tinyReference } from './_fixtures.js';
 // (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight_decay 0.01 on every parameter, mean softmax
 // cross-entropy, no dropout), computed by PyTorch: the loss before each step, the first step's
 // classifier weight gradient and word-embedding gradient norm.
-describe('BERT fine-tuning against PyTorch AdamW (bert-tiny)', () => {
+describe('BERT fine-tuning against PyTorch AdamW (bert-tiny)', { timeout: 60_000 }, () => {
   it('five AdamW steps reproduce the losses and the first-step gradients', async () => {
     const ref = tinyReference();
     const { model, vars } = await Bert.fromPretrained(TINY, { logger: false, tokenizer: false });

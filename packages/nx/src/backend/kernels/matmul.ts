@@ -10,7 +10,7 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { castHost, free, reshape, run, sizeOf, transpose, view, type Info, type KernelArgs, type Wasm } from './util.js';
+import { castHost, free, reshape, run, sizeOf, transpose, view, zeros, type Info, type KernelArgs, type Wasm } from './util.js';
 
 /** Below this many multiply-adds per batch entry a batched product stays in TF.js's own loop. */
 const PER_BATCH_MIN_WORK = 4096;
@@ -110,6 +110,22 @@ function productUntransposed(backend: Wasm, plain: MatMul, o: Operands): Info {
   return out;
 }
 
+/**
+ * The zero result of a product with nothing to sum (`k = 0`, where XNNPACK refuses to build an
+ * operator and TF.js returns uninitialised memory) or nothing to compute; `null` otherwise.
+ */
+function emptyProduct(backend: Wasm, a: Info, b: Info, transposeA: boolean, transposeB: boolean): Info | null {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  if (k !== 0 && sizeOf(a.shape) !== 0 && sizeOf(b.shape) !== 0) return null;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batch = broadcastBatch(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (batch === null) return null; // let TF.js report the error
+  return zeros(backend, [...batch, m, n], a.dtype);
+}
+
 /** Whether `x` is one matrix (every axis before the last two has length 1). */
 function isSingle(x: Info): boolean {
   for (let i = 0; i < x.shape.length - 2; i++) if (x.shape[i] !== 1) return false;
@@ -134,6 +150,8 @@ export function fastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
     const transposeB = args.attrs?.['transposeB'] === true;
     const a0 = args.inputs['a']!;
     const b0 = args.inputs['b']!;
+    const empty = emptyProduct(backend, a0, b0, transposeA, transposeB);
+    if (empty !== null) return empty;
     if (!transposeA && !transposeB && a0.dtype === 'float32' && b0.dtype === 'float32' && isSingle(a0) && isSingle(b0)) {
       return original(args as never) as Info; // already XNNPACK's case
     }
@@ -194,7 +212,7 @@ export function fastFusedMatMul(original: tf.KernelFunc, batchMatMul: tf.KernelF
     const act = (attrs['activation'] as string | undefined) ?? 'linear';
     const o = a!.dtype === 'float32' && b!.dtype === 'float32' ? prepare(backend, a!, b!, transposeA, transposeB) : null;
     const biasFits = bias === undefined || (bias.shape.length === 1 && bias.shape[0] === o?.n);
-    if (o !== null && o.batchB === 1 && biasFits && (act in ACTIVATIONS || act === 'linear' || act === 'prelu' || act === 'leakyrelu')) {
+    if (o !== null && o.k > 0 && o.m > 0 && o.n > 0 && o.batchA > 0 && o.batchB === 1 && biasFits && (act in ACTIVATIONS || act === 'linear' || act === 'prelu' || act === 'leakyrelu')) {
       const a1 = reshape(backend, o.a, [1, o.batchA * o.m, o.k]);
       const inputs: Record<string, Info> = { a: a1, b: o.b };
       if (bias !== undefined) inputs['bias'] = bias;

@@ -1,0 +1,11 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as nx from '../../src/index.js';
+const show = (name: string, f: () => tf.Tensor) => { try { const t = f(); console.log(name, t.shape, Array.from(t.dataSync()).slice(0, 8)); } catch (e) { console.log(name, 'ERR', String(e).slice(0, 120)); } };
+show('0xk', () => tf.matMul(tf.zeros([0, 3]), tf.ones([3, 4])));
+show('k=0', () => tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3])));
+show('k=0 T', () => tf.matMul(tf.zeros([0, 2]), tf.zeros([0, 3]), true, false));
+show('batch0', () => tf.matMul(tf.zeros([0, 2, 3]), tf.zeros([0, 3, 4])));
+show('batched k=0', () => tf.matMul(tf.zeros([3, 20, 0]), tf.zeros([3, 0, 400])));
+show('segsum empty', () => tf.unsortedSegmentSum(tf.zeros([0, 3]), tf.zeros([0], 'int32'), 2));
+show('vec', () => nx.matmul(nx.ones([5]), nx.ones([5, 3])));
+console.log(nx.memory());
