@@ -14,7 +14,7 @@ export type ColumnData = Float32Array | Float64Array | Int32Array | Int16Array |
 
 /** A column: row-major values and a shape whose first axis is the number of rows. */
 export interface ArraySpec {
-  /** The values, row after row (not copied: do not mutate while iterating). */
+  /** The values, row after row. A typed array is referenced, not copied (do not mutate it while iterating); a plain array is converted to float32 once. */
   data: ColumnData | number[];
   /** `[rows, ...rowShape]`; default `[data.length]`. */
   shape?: number[];

@@ -24,9 +24,11 @@ export interface ScaleByAdamOptions {
  * Rescales gradients by Adam's bias-corrected moments. With `t` the update number counting from
  * 1 and `g` the gradient:
  * `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
- * `update = (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)`,
- * computed in that order, as `torch.optim.Adam` does. Chain with `scaleByLearningRate` to get
- * Adam (that is what {@link adam} does).
+ * `update = (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)`, as `torch.optim.Adam`
+ * (eps is added to the bias-corrected root, not inside it). It is evaluated as
+ * `m / (sqrt(v) + eps sqrt(1 - b2^t)) * (sqrt(1 - b2^t) / (1 - b1^t))`, the same value with one
+ * kernel fewer per parameter (it agrees with PyTorch's order to float32 rounding). Chain with
+ * `scaleByLearningRate` to get Adam (that is what {@link adam} does).
  *
  * State: `{count, mu, nu}`: `count` an int32 scalar (updates done so far), `mu` and `nu` trees
  * shaped like the parameters.
@@ -51,9 +53,9 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
         const c1mB1 = nx.scalar(1 - b1);
         const cB2 = nx.scalar(b2);
         const c1mB2 = nx.scalar(1 - b2);
-        const cSqrtBc2 = nx.scalar(Math.sqrt(1 - b2 ** t));
-        const cInvBc1 = nx.scalar(1 / (1 - b1 ** t));
-        const cEps = nx.scalar(eps);
+        const sqrtBc2 = Math.sqrt(1 - b2 ** t);
+        const cEps = nx.scalar(eps * sqrtBc2);
+        const cStep = nx.scalar(sqrtBc2 / (1 - b1 ** t));
         const mu: Tensor[] = [];
         const nu: Tensor[] = [];
         const ups: Tensor[] = [];
@@ -61,8 +63,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
           const g = gs[i]!;
           const m = nx.add(nx.mul(ms[i]!, cB1), nx.mul(g, c1mB1));
           const v = nx.add(nx.mul(vs[i]!, cB2), nx.mul(nx.square(g), c1mB2));
-          const denom = nx.add(nx.div(nx.sqrt(v), cSqrtBc2), cEps);
-          ups.push(nx.mul(nx.div(m, denom), cInvBc1));
+          ups.push(nx.mul(nx.div(m, nx.add(nx.sqrt(v), cEps)), cStep));
           mu.push(m);
           nu.push(v);
         }

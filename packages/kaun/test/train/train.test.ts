@@ -164,6 +164,19 @@ describe('Train', () => {
     expect(writes[1]).toMatch(/^Epoch 2\/2 /);
   });
 
+  it('progress bar mode: redraws one line with carriage returns and ends each epoch with a newline', async () => {
+    const { layer, vars } = scalarModel(0);
+    const trainer = Train.make({ model: layer, optimizer: Optim.sgd({ lr: 0.01 }), loss: Loss.mse });
+    const writes: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { writes.push(String(s)); return true; });
+    const slow = { onBatchEnd: () => new Promise<void>((resolve) => setTimeout(resolve, 120)) }; // lets the bar redraw
+    await Train.fit(trainer, Train.makeState(trainer, vars), line(2), { epochs: 1, progress: 'bar', callbacks: slow });
+    vi.restoreAllMocks();
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    expect(writes.slice(0, -1).every((w) => w.startsWith('\r') && !w.includes('\n') && /\[=* *\]/.test(w) && /loss /.test(w))).toBe(true);
+    expect(writes.at(-1)).toMatch(/^\rEpoch 1\/1 .*loss .*\n$/);
+  });
+
   it('rejects bad trainers and options', async () => {
     const { layer, vars } = scalarModel(0);
     expect(() => Train.make({ model: layer, optimizer: {} as Optim.Optimizer, loss: Loss.mse })).toThrow(/optimizer/);

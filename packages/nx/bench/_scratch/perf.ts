@@ -6,7 +6,7 @@ import { registerWasmKernels } from '../../src/backend/wasm-kernels.js';
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 tf.env().set('PROD', true);
 await tf.setBackend('wasm');
-const time = (f: () => unknown, reps = 12) => { tf.tidy(() => { f(); }); let best = Infinity; for (let i = 0; i < reps; i++) { const t = performance.now(); tf.tidy(() => { f(); }); best = Math.min(best, performance.now() - t); } return best; };
+const time = (f: () => unknown, reps = 20) => { tf.tidy(() => { f(); }); let best = Infinity; for (let i = 0; i < reps; i++) { const t = performance.now(); tf.tidy(() => { f(); }); best = Math.min(best, performance.now() - t); } return best; };
 const x = tf.randomNormal([128, 784]); const dz = tf.randomNormal([128, 128]);
 const w1 = tf.randomNormal([784, 128], 0, 0.05); const b1 = tf.zeros([128]); const w2 = tf.randomNormal([128, 10], 0, 0.1); const b2 = tf.zeros([10]);
 const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 128 }, (_, i) => i % 10), 'int32'), 10);
@@ -25,6 +25,7 @@ const cases: Record<string, () => unknown> = {
   'MLP step 784-128-10 b128': step,
   'attention q k^T [48,128,64]': () => tf.matMul(q, k, false, true),
   'conv 3x3 32->64 14x14 b64 fwd': () => tf.conv2d(xc, wc, 1, 'same'),
+  'conv backprop input 32->64 14x14 b64': () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.conv2d(xc, wc, 1, 'same'), filter: wc }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: xc.shape }) as tf.Tensor,
 };
 const before: Record<string, number> = {};
 for (const [name, f] of Object.entries(cases)) before[name] = time(f);

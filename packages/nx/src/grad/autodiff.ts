@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { dispose } from '../ops/memory.js';
+import { registerZeroGradients } from './zero-gradients.js';
+
+registerZeroGradients();
 
 function checkInputs(op: string, xs: Tensor[]): void {
   xs.forEach((x, i) => {

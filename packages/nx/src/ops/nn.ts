@@ -104,11 +104,11 @@ function convNd(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Tenso
   return tf.tidy(() => {
     let xh = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D; // NHWC: what every TF.js backend implements
     if (pads.some(([a, b]) => a > 0 || b > 0)) xh = tf.pad(xh, [[0, 0], pads[0], pads[1], [0, 0]]);
-    const wh = tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D; // [kh, kw, in/groups, out]
-    // TF.js refuses stride > 1 together with dilation > 1: convolve densely, then subsample
-    const both = (stride[0] > 1 || stride[1] > 1) && (dilation[0] > 1 || dilation[1] > 1);
-    const s: [number, number] = both ? [1, 1] : stride;
-    const conv = (xi: tf.Tensor4D, wi: tf.Tensor4D): tf.Tensor4D => tf.conv2d(xi, wi, s, 'valid', 'NHWC', dilation);
+    // TF.js has no gradient for dilated Conv2D and refuses stride > 1 with dilation > 1:
+    // dilate the filter explicitly (zeros between taps) and convolve with dilation 1
+    const wd2 = dilation[0] > 1 || dilation[1] > 1 ? dilateFilter(w, dilation) : w;
+    const wh = tf.transpose(wd2, [2, 3, 1, 0]) as tf.Tensor4D; // [kh, kw, in/groups, out]
+    const conv = (xi: tf.Tensor4D, wi: tf.Tensor4D): tf.Tensor4D => tf.conv2d(xi, wi, stride, 'valid', 'NHWC');
     let y: tf.Tensor4D;
     if (groups === 1) y = conv(xh, wh);
     else {
@@ -116,22 +116,20 @@ function convNd(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Tenso
       const ws = tf.split(wh, groups, 3) as tf.Tensor4D[];
       y = tf.concat(xs.map((xi, g) => conv(xi, ws[g]!)), 3) as tf.Tensor4D;
     }
-    if (both) {
-      const [, oh, ow] = y.shape;
-      const outH = Math.floor((oh - 1) / stride[0]) + 1;
-      const outW = Math.floor((ow - 1) / stride[1]) + 1;
-      y = subsample2d(y, stride, outH, outW);
-    }
     return tf.transpose(y, [0, 3, 1, 2]);
   });
 }
 
-/** Keeps every `s`-th row and column of an NHWC tensor with pad/reshape/slice (differentiable everywhere). */
-function subsample2d(y: tf.Tensor4D, s: [number, number], outH: number, outW: number): tf.Tensor4D {
-  const [b, h, w, c] = y.shape;
-  const padded = tf.pad(y, [[0, 0], [0, outH * s[0] - h], [0, outW * s[1] - w], [0, 0]]);
-  const r = tf.reshape(padded, [b, outH, s[0], outW, s[1], c]);
-  return tf.reshape(tf.slice(r, [0, 0, 0, 0, 0, 0], [b, outH, 1, outW, 1, c]), [b, outH, outW, c]);
+/**
+ * Inserts `d - 1` zeros between the taps of a `[O, C, kh, kw]` filter, giving the
+ * `[O, C, (kh-1)*d+1, (kw-1)*d+1]` filter a dilated convolution applies (pad/reshape/slice, so
+ * it is differentiable on every backend).
+ */
+function dilateFilter(w: Tensor, d: [number, number]): Tensor {
+  const [o, c, kh, kw] = w.shape as [number, number, number, number];
+  const spread = tf.pad(tf.reshape(w, [o, c, kh, 1, kw, 1]), [[0, 0], [0, 0], [0, 0], [0, d[0] - 1], [0, 0], [0, d[1] - 1]]);
+  const flat = tf.reshape(spread, [o, c, kh * d[0], kw * d[1]]);
+  return tf.slice(flat, [0, 0, 0, 0], [o, c, (kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1]);
 }
 
 /** Options of {@link conv1d}. */

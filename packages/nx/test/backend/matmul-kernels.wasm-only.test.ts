@@ -16,10 +16,11 @@ const cases: Case[] = [
   [[3, 5], [5, 4], false, false],
   [[128, 20], [128, 16], true, false], // the shape of an MLP weight gradient, x^T dz
   [[4, 3, 5], [4, 5, 6], false, false], // batch, small: TF.js's own loop
-  [[4, 24, 20], [4, 24, 16], true, false], // batch, one XNNPACK product per entry
-  [[3, 20, 24], [3, 16, 24], false, true],
-  [[3, 24, 20], [3, 16, 24], true, true],
   [[2, 3, 20, 16], [2, 3, 16, 18], false, false],
+  [[3, 40, 36], [3, 40, 32], true, false], // batch, one XNNPACK product per entry
+  [[3, 36, 40], [3, 32, 40], false, true],
+  [[3, 40, 36], [3, 32, 40], true, true],
+  [[2, 2, 36, 40], [2, 2, 40, 32], false, false],
   [[4, 20, 24], [24, 16], false, false], // batch against one matrix
   [[4, 24, 20], [16, 24], true, true],
   [[20, 24], [4, 24, 16], false, false], // one matrix against a batch
@@ -43,12 +44,26 @@ describe('wasm BatchMatMul', () => {
     expect(out[0]!.values).toEqual([22, 64, 7, -90]);
   });
 
+  it('empty products: zeros where nothing is summed (k = 0), empty where nothing is computed', async () => {
+    const out = await expectWasmMatchesCpu(() => [
+      tf.matMul(tf.ones([2, 0]), tf.ones([0, 3])),
+      tf.matMul(tf.ones([0, 2]), tf.ones([0, 3]), true, false),
+      tf.matMul(tf.ones([3, 4, 0]), tf.ones([3, 0, 5])),
+      tf.matMul(tf.ones([0, 3]), tf.ones([3, 4])),
+      tf.fused.matMul({ a: tf.ones([2, 0]), b: tf.ones([0, 3]), bias: tf.tensor1d([1, -2, 3]), activation: 'relu' }),
+    ]);
+    expect(out[0]!.values).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(out[2]!.values.every((v) => v === 0)).toBe(true);
+    expect(out[3]!.shape).toEqual([0, 4]);
+    expect(out[4]!.values).toEqual([1, 0, 3, 1, 0, 3]);
+  });
+
   it('gradients of batched and transposed products match cpu', async () => {
     await expectWasmMatchesCpu(() => {
       const rand = seeded(4);
-      const a = randn(rand, [3, 20, 24]);
-      const b = randn(rand, [3, 24, 16]);
-      const w = randn(rand, [3, 24, 16]);
+      const a = randn(rand, [3, 36, 40]);
+      const b = randn(rand, [3, 40, 32]);
+      const w = randn(rand, [3, 24, 32]);
       return tf.grads((a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.matMul(tf.matMul(a, b), w, false, true))))([a, b, w]);
     }, 1e-4);
   });
@@ -64,9 +79,9 @@ describe('wasm BatchMatMul', () => {
 
   it('does not leak tensors or buffers', () => {
     const rand = seeded(1);
-    const a = randn(rand, [4, 24, 20]);
-    const b = randn(rand, [4, 24, 16]);
-    const c = randn(rand, [20, 16]);
+    const a = randn(rand, [3, 40, 36]);
+    const b = randn(rand, [3, 40, 32]);
+    const c = randn(rand, [36, 32]);
     expectNoLeak(() => [tf.matMul(a, b, true, false), tf.matMul(a, c), tf.matMul(c, a, true, true), tf.matMul(tf.cast(c, 'int32'), tf.cast(c, 'int32'), true, false)]);
     expectNoLeak(() => tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, b, true, false)))([a]));
     tf.dispose([a, b, c]);

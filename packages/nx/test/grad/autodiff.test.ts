@@ -70,7 +70,7 @@ describe('grad and valueAndGrad', () => {
       expect(() => nx.grad((a) => nx.mul(a, 2))(nx.fromArray([1, 2]))).toThrow(/valueAndGrad: the function must return a scalar tensor \(a loss\), got shape \[2\]/);
       expect(() => nx.grad((a) => nx.sum(a))(nx.fromArray([1], { dtype: 'int32' }))).toThrow(nx.DTypeError);
       expect(() => nx.grad((a) => nx.sum(a))(nx.fromArray([1], { dtype: 'int32' }))).toThrow(/argument 0 has dtype int32/);
-      expect(() => nx.valueAndGrad((a) => [nx.sum(a), 1] as unknown as nx.Tensor, { hasAux: false } as never)(nx.fromArray([1]))).toThrow();
+      expect(() => nx.valueAndGrad((a: nx.Tensor) => nx.sum(a) as unknown as [nx.Tensor, number], { hasAux: true })(nx.fromArray([1]))).toThrow(/with hasAux the function must return \[value, aux\]/);
     });
   });
 

@@ -38,7 +38,7 @@ function sliceRef(data: number[], shape: number[], spec: Entry[]): { shape: numb
     const n = shape[axis]!;
     if (typeof e === 'number') perAxis.push([e < 0 ? e + n : e]);
     else {
-      const r = e === null ? pyRange(n, null, null, null) : pyRange(n, e[0], e[1], e[2]);
+      const r = e === null || e === '...' ? pyRange(n, null, null, null) : pyRange(n, e[0], e[1], e[2]);
       perAxis.push(r);
       outShape.push(r.length);
     }

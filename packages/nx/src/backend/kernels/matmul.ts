@@ -12,8 +12,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { castHost, free, reshape, run, sizeOf, transpose, view, zeros, type Info, type KernelArgs, type Wasm } from './util.js';
 
-/** Below this many multiply-adds per batch entry a batched product stays in TF.js's own loop. */
-const PER_BATCH_MIN_WORK = 4096;
+/**
+ * Below this many multiply-adds per batch entry (`m*k*n`) a batch-by-batch product stays in
+ * TF.js's own loop: one XNNPACK call costs about 8 us more, which pays off from about 32^3.
+ */
+const PER_BATCH_MIN_WORK = 32 * 32 * 32;
 
 type MatMul = (a: Info, b: Info) => Info;
 
@@ -93,7 +96,6 @@ function productUntransposed(backend: Wasm, plain: MatMul, o: Operands): Info {
     free(backend, yt, yt3);
     return out;
   }
-  if (m * k * n < PER_BATCH_MIN_WORK) return plain(o.a, o.b);
   // one XNNPACK product per batch entry; XNNPACK caches packed weights by tensor id, so each
   // right operand must be a fresh tensor
   const out = backend.makeOutput([batchA, m, n], 'float32');
@@ -108,6 +110,17 @@ function productUntransposed(backend: Wasm, plain: MatMul, o: Operands): Info {
   }
   free(backend, ai);
   return out;
+}
+
+/** Whether both operands hold several matrices, each product too small for one XNNPACK call. */
+function smallBatches(a: Info, b: Info, transposeA: boolean, transposeB: boolean): boolean {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (sizeOf(a.shape.slice(0, -2)) === 1 || sizeOf(b.shape.slice(0, -2)) === 1) return false;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  return m * k * n < PER_BATCH_MIN_WORK;
 }
 
 /**
@@ -159,7 +172,7 @@ export function fastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
     const a = asFloat(backend, a0, temps);
     const b = asFloat(backend, b0, temps);
     const plain: MatMul = (x, y) => original({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as Info;
-    const o = prepare(backend, a, b, transposeA, transposeB);
+    const o = smallBatches(a, b, transposeA, transposeB) ? null : prepare(backend, a, b, transposeA, transposeB);
     let out: Info;
     if (o === null) {
       out = original({ inputs: { a, b }, backend, attrs: { transposeA, transposeB } }) as Info;

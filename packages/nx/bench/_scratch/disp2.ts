@@ -1,0 +1,10 @@
+import * as nx from '../../src/index.js';
+import { timeIt, uniform } from '../measure.js';
+const a = nx.ones([1]);
+console.log('fresh', (timeIt(() => nx.add(a, a), { inner: 2000, budgetMs: 300 }) * 1e3).toFixed(2));
+const big = uniform([1024, 1024]); const big2 = nx.matmul(big, big);
+console.log('after big alloc', (timeIt(() => nx.add(a, a), { inner: 2000, budgetMs: 300 }) * 1e3).toFixed(2));
+nx.dispose([big, big2]);
+console.log('after free', (timeIt(() => nx.add(a, a), { inner: 2000, budgetMs: 300 }) * 1e3).toFixed(2));
+const bigs = Array.from({ length: 20 }, () => uniform([512, 512]));
+console.log('with 20 live', (timeIt(() => nx.add(a, a), { inner: 2000, budgetMs: 300 }) * 1e3).toFixed(2));
