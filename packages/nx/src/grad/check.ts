@@ -18,6 +18,18 @@ export interface CheckGradOptions {
   maxPoints?: number;
 }
 
+/** The coordinate where analytic and numeric gradients disagree most (see {@link CheckGradResult}). */
+export interface CheckGradWorst {
+  /** Index of the argument in `xs`. */
+  arg: number;
+  /** Flat (row-major) index of the coordinate within that argument. */
+  index: number;
+  /** The gradient from `nx.grad`. */
+  analytic: number;
+  /** The central finite difference. */
+  numeric: number;
+}
+
 /** The outcome of {@link checkGrad}. */
 export interface CheckGradResult {
   /** Whether every checked coordinate is within `atol + rtol * |numeric|`. */
@@ -25,11 +37,17 @@ export interface CheckGradResult {
   /** Largest `|analytic - numeric|` seen. */
   maxAbsError: number;
   /** The worst coordinate: argument index, flat index, analytic and numeric values. */
-  worst: { arg: number; index: number; analytic: number; numeric: number } | null;
+  worst: CheckGradWorst | null;
 }
 
 /**
- * Compares `nx.grad(f)` with central finite differences `(f(x + eps) - f(x - eps)) / 2 eps`.
+ * Compares `nx.grad(f)` with central finite differences `(f(x + eps) - f(x - eps)) / 2 eps` at up
+ * to `maxPoints` coordinates of every argument (so `f` runs `2 * maxPoints` times per argument).
+ * Use a scalar `f` that weighs outputs differently (for instance `sum(y * r)` with a fixed random
+ * `r`) so that every output element is checked. Frees what it creates.
+ * @returns whether all checked coordinates agree within `atol + rtol * |numeric|`, the largest
+ *   error and the worst coordinate.
+ * @throws DTypeError for non-float32 arguments; ShapeError if `f` does not return a scalar.
  * @example `expect(nx.checkGrad((x) => nx.sum(nx.tanh(x)), [x]).ok).toBe(true)`
  */
 export function checkGrad(f: ScalarFn, xs: Tensor[], options: CheckGradOptions = {}): CheckGradResult {

@@ -1,1 +1,0 @@
-console.log(JSON.stringify(process.execArgv), process.argv)
