@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { fmtShape, normAxis } from '../ops/_util.js';
+import { fmtShape, gatherAny, normAxis } from '../ops/_util.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { checkKey, type Key } from './key.js';
 import { normalArray, permutationArray, randintArray, truncatedNormalArray, uniformArray } from './host.js';
@@ -132,7 +132,7 @@ export function permutation(key: Key, n: number | Tensor): Tensor {
   if (typeof n === 'number') return tf.tensor(permutationArray(key, n), [n], 'int32');
   if (n.rank === 0) throw new ShapeError('nx.random.permutation: cannot permute a 0-d tensor; pass a length or a tensor of rank >= 1');
   const order = permutationArray(key, n.shape[0]!);
-  return tf.tidy(() => tf.gather(n, tf.tensor(order, [order.length], 'int32'), 0));
+  return tf.tidy(() => gatherAny(n, tf.tensor(order, [order.length], 'int32'), 0));
 }
 
 /** Options of {@link categorical}. */
