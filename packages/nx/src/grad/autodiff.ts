@@ -8,8 +8,10 @@ import { DTypeError, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { dispose } from '../ops/memory.js';
 import { registerZeroGradients } from './zero-gradients.js';
+import { registerProdGradient } from './prod-gradient.js';
 
 registerZeroGradients();
+registerProdGradient();
 
 function checkInputs(op: string, xs: Tensor[]): void {
   xs.forEach((x, i) => {
