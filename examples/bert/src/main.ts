@@ -34,7 +34,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '1' },
     'max-steps': { type: 'string' },
     'batch-size': { type: 'string', default: '16' },
-    lr: { type: 'string', default: '1e-4' },
+    lr: { type: 'string' },
     'max-length': { type: 'string', default: '128' },
     'train-size': { type: 'string', default: '2400' },
     'test-size': { type: 'string', default: '800' },
@@ -46,7 +46,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm start -w @raven/example-bert -- [--model ID|hf://ORG/NAME|FOLDER] [--epochs 1] [--max-steps N] [--batch-size 16] [--lr 1e-4] [--max-length 128] [--train-size 2400] [--test-size 800] [--seed 0] [--out out/bert-spam] [--resume]');
+  console.log('usage: npm start -w @raven/example-bert -- [--model ID|hf://ORG/NAME|FOLDER] [--epochs 1] [--max-steps N] [--batch-size 16] [--lr 5e-4 small / 5e-5 base] [--max-length 128] [--train-size 2400] [--test-size 800] [--seed 0] [--out out/bert-spam] [--resume]');
   process.exit(0);
 }
 
@@ -76,7 +76,7 @@ const result = await fineTune({
   maxLength: int('max-length', values['max-length']),
   trainSize: int('train-size', values['train-size']),
   testSize: int('test-size', values['test-size']),
-  lr: Number(values.lr),
+  lr: values.lr === undefined ? undefined : Number(values.lr),
   seed: Number(values.seed),
   resume: values.resume,
 });

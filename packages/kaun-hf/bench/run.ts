@@ -18,6 +18,11 @@ const SEQ = 128;
 const forwardIters = Number(process.env['BENCH_FORWARD_ITERS'] ?? 3);
 const trainIters = Number(process.env['BENCH_TRAIN_ITERS'] ?? 2);
 
+/** Progress on stderr (stdout is the JSON). */
+const note = (msg: string): void => {
+  process.stderr.write(`[bench] ${msg} (live tensor data ${(nx.memory().numBytes / 2 ** 20).toFixed(0)} MiB)\n`);
+};
+
 const cpuSeconds = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -53,6 +58,7 @@ const inputs = {
 };
 const labels = nx.random.randint(nx.random.key(2), [BATCH], 0, 2);
 
+note(`initialised BERT-base in ${initSeconds.toFixed(1)} s`);
 // forward (eval mode), reading the logits back so the time includes the whole computation
 const forward = time(forwardIters, () => {
   const logits = nx.scope(() => model.apply(vars, inputs).y.logits);
@@ -60,6 +66,7 @@ const forward = time(forwardIters, () => {
   nx.dispose(logits);
 });
 
+note(`forward: ${forward.wall.map((w) => w.toFixed(2)).join(', ')} s`);
 // training: Train.step (dropout on, AdamW with weight decay), reading the loss back
 const trainer = Train.make({
   model: { init: (o) => model.init(o), apply: (v, x: typeof inputs, o) => ({ y: nx.scope(() => model.apply(v, x, o).y.logits), state: v.state }) },
@@ -68,11 +75,13 @@ const trainer = Train.make({
 });
 let state = Train.makeState(trainer, vars);
 const tensorsBefore = nx.memory().numTensors;
+note('optimizer state made; training');
 const train = time(trainIters, () => {
   const r = Train.step(trainer, state, { x: inputs, y: labels });
   state = r.state;
   nx.item(r.loss);
   nx.dispose(r.loss);
+  note(`train step ${state.step} done`);
 });
 
 const info = nx.backendInfo();

@@ -18,12 +18,9 @@ export interface SoftmaxCrossEntropyOptions extends ReductionOptions {
   labelSmoothing?: number;
 }
 
-/**
- * One-hot float32 targets for integer class ids: `labels[..., None] == arange(C)`. Ids outside
- * `[0, C)` give all-zero rows. @internal
- */
+/** One-hot float32 targets for integer class ids; ids outside `[0, C)` give all-zero rows. @internal */
 export function oneHotFloat(labels: Tensor, numClasses: number): Tensor {
-  return nx.scope(() => nx.cast(nx.equal(nx.expandDims(labels, -1), nx.arange(0, numClasses, 1, 'int32')), 'float32'));
+  return nx.oneHot(labels, numClasses, { dtype: 'float32' });
 }
 
 /**

@@ -151,6 +151,17 @@ describe('Train', () => {
     Array.from(nx.toTypedArray(pred)).forEach((v, i) => expect(v).toBeCloseTo(1.5 * xs[i]!, 5));
   });
 
+  it('fit takes a plain array of batches: reused every epoch and left to the caller', async () => {
+    const { layer, vars } = scalarModel(0);
+    const trainer = Train.make({ model: layer, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
+    const batches = [{ x: nx.fromArray([[1], [2]]), y: nx.fromArray([[3], [6]]) }];
+    const r = await Train.fit(trainer, Train.makeState(trainer, vars), batches, { epochs: 3, progress: false });
+    expect(r.state.step).toBe(3);
+    expect(batches[0]!.x.isDisposed).toBe(false);
+    expect(r.history['loss']![2]!).toBeLessThan(r.history['loss']![0]!);
+    nx.dispose(batches);
+  });
+
   it('progress: one line per epoch when not a TTY, nothing when false', async () => {
     const { layer, vars } = scalarModel(0);
     const trainer = Train.make({ model: layer, optimizer: Optim.sgd({ lr: 0.01 }), loss: Loss.mse });
