@@ -23,6 +23,8 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('logSoftmax', axis, x.rank);
   return tf.tidy(() => {
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    // last axis: TF.js's op has a cheap closed-form gradient (dy - softmax * sum(dy))
+    if (a === x.rank - 1) return tf.logSoftmax(xf);
     const shifted = tf.sub(xf, tf.max(xf, a, true));
     return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), a, true)));
   });
