@@ -3,7 +3,7 @@
  * BERT-base-shaped BertForSequenceClassification (hidden 768, 12 layers, 12 heads, intermediate
  * 3072, vocabulary 30522; random weights of the real size) on a batch of 8 sequences of 128
  * tokens, and training throughput (one AdamW step: forward, backward, update) in sequences per
- * second. Bounded: a warm-up and a few timed iterations (`BENCH_FORWARD_ITERS`, default 3;
+ * second (batch 8, or 2 on wasm, whose 4 GiB heap cannot hold a batch of 8: see `TRAIN_BATCH`). Bounded: a warm-up and a few timed iterations (`BENCH_FORWARD_ITERS`, default 3;
  * `BENCH_TRAIN_ITERS`, default 2), because wasm needs seconds per iteration at this size.
  *
  *   npm run bench -w @raven/kaun-hf            (NX_BACKEND=cpu|wasm|tensorflow to choose)
@@ -15,6 +15,12 @@ import { Bert } from '@raven/kaun-hf';
 
 const BATCH = 8;
 const SEQ = 128;
+/**
+ * Training batch. On wasm the heap is capped at 4 GiB: BERT-base's weights, gradients and AdamW
+ * moments take 1.7 GiB and the activations kept for the backward pass about 0.3 GiB per sequence
+ * of 128 tokens, so a batch of 8 does not fit; default 2 there, 8 elsewhere (`BENCH_TRAIN_BATCH`).
+ */
+const TRAIN_BATCH = Number(process.env['BENCH_TRAIN_BATCH'] ?? (nx.backendInfo().backend === 'wasm' ? 2 : BATCH));
 const forwardIters = Number(process.env['BENCH_FORWARD_ITERS'] ?? 3);
 const trainIters = Number(process.env['BENCH_TRAIN_ITERS'] ?? 2);
 
@@ -56,7 +62,11 @@ const inputs = {
   inputIds: nx.random.randint(nx.random.key(1), [BATCH, SEQ], 0, config.vocab_size),
   attentionMask: nx.ones([BATCH, SEQ], 'int32'),
 };
-const labels = nx.random.randint(nx.random.key(2), [BATCH], 0, 2);
+const trainInputs = {
+  inputIds: nx.random.randint(nx.random.key(3), [TRAIN_BATCH, SEQ], 0, config.vocab_size),
+  attentionMask: nx.ones([TRAIN_BATCH, SEQ], 'int32'),
+};
+const labels = nx.random.randint(nx.random.key(2), [TRAIN_BATCH], 0, 2);
 
 note(`initialised BERT-base in ${initSeconds.toFixed(1)} s`);
 // forward (eval mode), reading the logits back so the time includes the whole computation
@@ -77,7 +87,7 @@ let state = Train.makeState(trainer, vars);
 const tensorsBefore = nx.memory().numTensors;
 note('optimizer state made; training');
 const train = time(trainIters, () => {
-  const r = Train.step(trainer, state, { x: inputs, y: labels });
+  const r = Train.step(trainer, state, { x: trainInputs, y: labels });
   state = r.state;
   nx.item(r.loss);
   nx.dispose(r.loss);
@@ -99,12 +109,12 @@ console.log(JSON.stringify({
     sequencesPerSecond: round(BATCH / mean(forward.wall), 2),
   },
   train: {
-    batch: BATCH, seqLen: SEQ, iterations: trainIters, optimizer: 'AdamW', dropout: true,
+    batch: TRAIN_BATCH, seqLen: SEQ, iterations: trainIters, optimizer: 'AdamW', dropout: true,
     stepMs: { mean: round(1000 * mean(train.wall), 0), min: round(1000 * Math.min(...train.wall), 0) },
     cpuSecondsPerStep: round(mean(train.cpu), 2),
-    sequencesPerSecond: round(BATCH / mean(train.wall), 3),
+    sequencesPerSecond: round(TRAIN_BATCH / mean(train.wall), 3),
     tensorsLeakedPerStep: (nx.memory().numTensors - tensorsBefore) / (trainIters + 1),
   },
   note: 'wall times include other load on the machine; cpuSeconds counts this process only (wasm runs one thread)',
 }, null, 2));
-nx.dispose([state.vars.params, state.optState, inputs, labels]);
+nx.dispose([state.vars.params, state.optState, inputs, trainInputs, labels]);

@@ -1,0 +1,30 @@
+import * as nx from '@raven/nx';
+import * as tf from '@tensorflow/tfjs-core';
+if (process.env['SHARE'] === '1') {
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: ({ inputs, backend }) => {
+    const x = (inputs as { x: tf.TensorInfo }).x;
+    (backend as unknown as { incRef(d: unknown): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  } });
+}
+import { Ptree } from '@raven/kaun';
+import { Bert } from '@raven/kaun-hf';
+const B = Number(process.env['B'] ?? 2);
+const config = Bert.parseConfig({ num_labels: 2 });
+const model = Bert.bertForSequenceClassification(config);
+const vars = model.init({ key: nx.random.key(0) });
+const ids = nx.random.randint(nx.random.key(1), [B, 128], 0, 30000);
+const labels = nx.random.randint(nx.random.key(2), [B], 0, 2);
+const { leaves, rebuild } = Ptree.flatten(vars.params);
+const mib = () => (nx.memory().numBytes / 2 ** 20).toFixed(0);
+console.log('params', mib());
+let peak = 0;
+const f = nx.valueAndGrad((...ps: nx.Tensor[]) => {
+  const r = model.apply({ ...vars, params: rebuild(ps) }, { inputIds: ids, labels }, { training: true, key: nx.random.key(3) }).y.loss!;
+  peak = nx.memory().numBytes;
+  return r;
+});
+const t = performance.now();
+const { value, grads } = f(...leaves);
+console.log('after forward (peak)', (peak / 2 ** 20).toFixed(0), 'after grads', mib(), 'seconds', ((performance.now() - t) / 1000).toFixed(1), nx.item(value));
