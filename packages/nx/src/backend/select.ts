@@ -48,11 +48,32 @@ async function loadTensorflow(): Promise<{ pkg: string; gpu: boolean } | { error
   return { error: lastError };
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `f` and removes the `uncaughtException`/`unhandledRejection` listeners it installed. The
+ * Emscripten glue of the wasm backend installs handlers that rethrow any uncaught error of the
+ * whole program wrapped in its own, printing tens of kilobytes of minified source and exiting
+ * with code 7; a library must leave the host program's error handling alone.
+ */
+async function withoutProcessHandlers(f: () => Promise<void>): Promise<void> {
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e))] as const));
+  try {
+    await f();
+  } finally {
+    for (const e of PROCESS_EVENTS) {
+      for (const l of process.listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l as (...args: unknown[]) => void);
+    }
+  }
+}
+
 async function loadWasm(): Promise<void> {
   // The threaded build's worker is a blob: URL that Node refuses; the single-threaded SIMD build works.
-  await import('@tensorflow/tfjs-backend-wasm');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+  await withoutProcessHandlers(async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+  });
   registerWasmKernels();
 }
 
@@ -62,7 +83,8 @@ async function activate(name: BackendName, forced: boolean): Promise<BackendInfo
     if ('error' in r) {
       throw new BackendError(
         'nx: backend "tensorflow" cannot be loaded: install @tensorflow/tfjs-node-gpu (CUDA) or ' +
-          '@tensorflow/tfjs-node (CPU), e.g. `npm i @tensorflow/tfjs-node-gpu@4.22.0`, or unset NX_BACKEND',
+          '@tensorflow/tfjs-node (CPU), e.g. `npm i @tensorflow/tfjs-node-gpu@4.22.0`' +
+          (forced && process.env['NX_BACKEND'] ? ', or unset NX_BACKEND' : ', or choose wasm or cpu'),
         { cause: r.error },
       );
     }
