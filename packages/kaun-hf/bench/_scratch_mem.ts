@@ -27,4 +27,6 @@ const f = nx.valueAndGrad((...ps: nx.Tensor[]) => {
 });
 const t = performance.now();
 const { value, grads } = f(...leaves);
+const heap = ((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20).toFixed(0);
+console.log('wasm heap MiB', heap, 'identity', tf.getKernel('Identity', 'wasm')?.kernelFunc.toString().slice(0, 80));
 console.log('after forward (peak)', (peak / 2 ** 20).toFixed(0), 'after grads', mib(), 'seconds', ((performance.now() - t) / 1000).toFixed(1), nx.item(value));

@@ -32,7 +32,10 @@ export function evaluate<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainS
       try {
         const loss = nx.scope(() => {
           const { y } = trainer.model.apply(state.vars, batch.x, { training: false });
-          for (const [, acc] of accs) acc.update(y as Tensor, batch.y as Tensor);
+          if (accs.length > 0) {
+            const preds = trainer.predictions(y);
+            for (const [, acc] of accs) acc.update(preds, batch.y as Tensor);
+          }
           return trainer.loss(y, batch.y);
         });
         lossMean.add(loss, batchSize(batch));

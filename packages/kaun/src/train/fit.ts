@@ -82,7 +82,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     const { items, owned } = epochOf(fn, data, epoch);
     reporter?.epochStart(epoch, first + epochs - 1, (data as { length?: unknown }).length as number | undefined);
     const accs = accumulators(trainer.metrics);
-    const onOutput = accs.length === 0 ? undefined : (y: Out, t: Y) => { for (const [, a] of accs) a.update(y as nx.Tensor, t as nx.Tensor); };
+    const onOutput = accs.length === 0 ? undefined : (y: Out, t: Y) => { const preds = trainer.predictions(y); for (const [, a] of accs) a.update(preds, t as nx.Tensor); };
     const lossMean = new LossMean();
     const logs: Record<string, number> = {};
     let samples = 0;

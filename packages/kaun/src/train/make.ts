@@ -28,7 +28,14 @@ export function make<In = nx.Tensor, Out = nx.Tensor, Y = nx.Tensor>(options: Tr
     if (typeof m !== 'function' && !isAccumulator(m)) throw new KaunError(`${fn}: metric '${name}' must be a function (preds, targets) => Tensor or an accumulator with update/compute/reset`);
     if (name === 'loss' || name.startsWith('val_')) throw new KaunError(`${fn}: metric name '${name}' is reserved; choose another`);
   }
-  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics) });
+  if (options.predictions !== undefined && typeof options.predictions !== 'function') throw new KaunError(`${fn}: predictions must be a function (output) => Tensor`);
+  const predictions = options.predictions ?? ((out: Out): nx.Tensor => {
+    if (!nx.isTensor(out)) {
+      throw new KaunError(`${fn}: the model returns an object, not a tensor, so metrics cannot read it; pass predictions: (out) => out.logits (or the field holding the predictions)`);
+    }
+    return out;
+  });
+  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics), predictions });
 }
 
 /** Options of {@link makeState}. */

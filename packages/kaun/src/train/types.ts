@@ -36,6 +36,12 @@ export interface TrainerOptions<In = Tensor, Out = Tensor, Y = Tensor> {
   loss: LossFn<Out, Y>;
   /** Metrics computed on the training batches in `fit` and by `evaluate`; default none. Keys name them in logs. */
   metrics?: Record<string, MetricSpec>;
+  /**
+   * Picks the tensor the metrics compare with the targets from the model output; default: the
+   * output itself, which must then be a tensor. For a model that returns an object, e.g. BERT's
+   * `{logits, ...}`: `predictions: (out) => out.logits`.
+   */
+  predictions?: (output: Out) => Tensor;
 }
 
 /** A trainer: the model, optimizer, loss and metrics, bundled (a plain, immutable value). */
@@ -48,6 +54,8 @@ export interface Trainer<In = Tensor, Out = Tensor, Y = Tensor> {
   readonly loss: LossFn<Out, Y>;
   /** The metrics (possibly empty). */
   readonly metrics: Readonly<Record<string, MetricSpec>>;
+  /** What the metrics see of the model output (see {@link TrainerOptions.predictions}). */
+  readonly predictions: (output: Out) => Tensor;
 }
 
 /**

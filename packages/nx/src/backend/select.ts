@@ -57,12 +57,14 @@ const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
  * with code 7; a library must leave the host program's error handling alone.
  */
 async function withoutProcessHandlers(f: () => Promise<void>): Promise<void> {
-  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e))] as const));
+  type Listener = (...args: unknown[]) => void;
+  const listeners = (e: (typeof PROCESS_EVENTS)[number]): Listener[] => process.listeners(e as 'uncaughtException') as unknown as Listener[];
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(listeners(e))] as const));
   try {
     await f();
   } finally {
     for (const e of PROCESS_EVENTS) {
-      for (const l of process.listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l as (...args: unknown[]) => void);
+      for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
     }
   }
 }
