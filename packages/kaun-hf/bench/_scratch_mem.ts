@@ -23,6 +23,11 @@ let peak = 0;
 const f = nx.valueAndGrad((...ps: nx.Tensor[]) => {
   const r = model.apply({ ...vars, params: rebuild(ps) }, { inputIds: ids, labels }, { training: true, key: nx.random.key(3) }).y.loss!;
   peak = nx.memory().numBytes;
+  const by = new Map<string, [number, number]>();
+  for (const info of (tf.engine().state as unknown as { tensorInfo: Map<unknown, { shape: number[]; bytes: number }> }).tensorInfo.values()) {
+    const k = JSON.stringify(info.shape); const e = by.get(k) ?? [0, 0]; e[0] += info.bytes; e[1]++; by.set(k, e);
+  }
+  for (const [k, [b, c]] of [...by.entries()].sort((a, b) => b[1][0] - a[1][0]).slice(0, 14)) console.log(k.padEnd(20), (b / 2 ** 20).toFixed(1).padStart(8), 'MiB', c);
   return r;
 });
 const t = performance.now();

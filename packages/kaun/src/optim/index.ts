@@ -1,6 +1,6 @@
 /**
  * Optimizers in Optax's shape: every optimizer is a value `{init, update}` (a gradient
- * transformation) whose state is a {@link Tree}, so it checkpoints like the parameters.
+ * transformation) whose state is a {@link Ptree.Tree}, so it checkpoints like the parameters.
  * Ready-made: {@link sgd}, {@link adam}, {@link adamw}, {@link rmsprop}, {@link adagrad} (PyTorch's
  * semantics and defaults). Pieces: {@link scaleByAdam}, {@link scaleByRms}, {@link scaleByRss},
  * {@link trace}, {@link addDecayedWeights}, {@link scaleByLearningRate}, {@link clipByGlobalNorm},
