@@ -23,11 +23,16 @@ let peak = 0;
 const f = nx.valueAndGrad((...ps: nx.Tensor[]) => {
   const r = model.apply({ ...vars, params: rebuild(ps) }, { inputIds: ids, labels }, { training: true, key: nx.random.key(3) }).y.loss!;
   peak = nx.memory().numBytes;
-  const by = new Map<string, [number, number]>();
-  for (const info of (tf.engine().state as unknown as { tensorInfo: Map<unknown, { shape: number[]; bytes: number }> }).tensorInfo.values()) {
-    const k = JSON.stringify(info.shape); const e = by.get(k) ?? [0, 0]; e[0] += info.bytes; e[1]++; by.set(k, e);
+  const tape = (tf.engine().state as unknown as { activeTape: Array<{ kernelName: string; saved?: tf.Tensor[]; outputs: tf.Tensor[] }> }).activeTape;
+  const by = new Map<string, [number, number, number]>();
+  const seen = new Set<unknown>();
+  for (const n of tape) {
+    const e = by.get(n.kernelName) ?? [0, 0, 0];
+    for (const t of n.saved ?? []) if (!t.isDisposed && !seen.has(t.dataId)) { seen.add(t.dataId); e[0] += t.size * 4; }
+    for (const t of n.outputs) if (!t.isDisposed && !seen.has(t.dataId)) { seen.add(t.dataId); e[1] += t.size * 4; }
+    e[2]++; by.set(n.kernelName, e);
   }
-  for (const [k, [b, c]] of [...by.entries()].sort((a, b) => b[1][0] - a[1][0]).slice(0, 14)) console.log(k.padEnd(20), (b / 2 ** 20).toFixed(1).padStart(8), 'MiB', c);
+  for (const [k, [sv, out, c]] of [...by.entries()].sort((a, b) => b[1][0] + b[1][1] - a[1][0] - a[1][1]).slice(0, 14)) console.log(k.padEnd(20), 'saved', (sv / 2 ** 20).toFixed(1).padStart(8), 'live outputs', (out / 2 ** 20).toFixed(1).padStart(8), c);
   return r;
 });
 const t = performance.now();
