@@ -2,25 +2,27 @@
  * Benchmark of BERT on the running nx backend, printed as JSON: forward latency of a
  * BERT-base-shaped BertForSequenceClassification (hidden 768, 12 layers, 12 heads, intermediate
  * 3072, vocabulary 30522; random weights of the real size) on a batch of 8 sequences of 128
- * tokens, and training throughput (one AdamW step: forward, backward, update) in sequences per
- * second (batch 8, or 2 on wasm, whose 4 GiB heap cannot hold a batch of 8: see `TRAIN_BATCH`). Bounded: a warm-up and a few timed iterations (`BENCH_FORWARD_ITERS`, default 3;
- * `BENCH_TRAIN_ITERS`, default 2), because wasm needs seconds per iteration at this size.
+ * tokens, and training throughput (`Train.step`: forward, backward, optimizer update, dropout on)
+ * in sequences per second. Bounded: a warm-up and a few timed iterations
+ * (`BENCH_FORWARD_ITERS`, default 3; `BENCH_TRAIN_ITERS`, default 2; `BENCH_TRAIN_BATCH`,
+ * default 8), because wasm needs seconds per iteration at this size.
+ *
+ * Training runs in a child process per attempt, AdamW first: wasm's heap is capped at 4 GiB and
+ * an exhausted heap aborts the process. When AdamW does not fit, SGD (no optimizer state) at the
+ * same batch, then at batches 2 and 1, is measured instead, and the JSON lists each failure.
  *
  *   npm run bench -w @raven/kaun-hf            (NX_BACKEND=cpu|wasm|tensorflow to choose)
  * @module
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as nx from '@raven/nx';
 import { Optim, Ptree, Train } from '@raven/kaun';
 import { Bert } from '@raven/kaun-hf';
 
-const BATCH = 8;
 const SEQ = 128;
-/**
- * Training batch. On wasm the heap is capped at 4 GiB: BERT-base's weights, gradients and AdamW
- * moments take 1.7 GiB and the activations kept for the backward pass about 0.3 GiB per sequence
- * of 128 tokens, so a batch of 8 does not fit; default 2 there, 8 elsewhere (`BENCH_TRAIN_BATCH`).
- */
-const TRAIN_BATCH = Number(process.env['BENCH_TRAIN_BATCH'] ?? (nx.backendInfo().backend === 'wasm' ? 2 : BATCH));
+const FORWARD_BATCH = 8;
+const TRAIN_BATCH = Number(process.env['BENCH_TRAIN_BATCH'] ?? 8);
 const forwardIters = Number(process.env['BENCH_FORWARD_ITERS'] ?? 3);
 const trainIters = Number(process.env['BENCH_TRAIN_ITERS'] ?? 2);
 
@@ -52,69 +54,107 @@ function time(n: number, f: () => void): { wall: number[]; cpu: number[] } {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number, d = 3): number => Number(x.toFixed(d));
 
-const config = Bert.parseConfig({ num_labels: 2 }); // transformers' defaults are bert-base's shape
-const model = Bert.bertForSequenceClassification(config);
-const tInit = performance.now();
-const vars = model.init({ key: nx.random.key(0) });
-const initSeconds = (performance.now() - tInit) / 1000;
-const parameters = Ptree.countParameters(vars.params);
-const inputs = {
-  inputIds: nx.random.randint(nx.random.key(1), [BATCH, SEQ], 0, config.vocab_size),
-  attentionMask: nx.ones([BATCH, SEQ], 'int32'),
-};
-const trainInputs = {
-  inputIds: nx.random.randint(nx.random.key(3), [TRAIN_BATCH, SEQ], 0, config.vocab_size),
-  attentionMask: nx.ones([TRAIN_BATCH, SEQ], 'int32'),
-};
-const labels = nx.random.randint(nx.random.key(2), [TRAIN_BATCH], 0, 2);
+/** A BERT-base-shaped classifier with random weights (transformers' BertConfig defaults). */
+function bertBase(): { config: Bert.BertConfig; model: Bert.SequenceClassifier; vars: ReturnType<Bert.SequenceClassifier['init']>; seconds: number } {
+  const config = Bert.parseConfig({ num_labels: 2 });
+  const model = Bert.bertForSequenceClassification(config);
+  const t = performance.now();
+  const vars = model.init({ key: nx.random.key(0) });
+  return { config, model, vars, seconds: (performance.now() - t) / 1000 };
+}
 
-note(`initialised BERT-base in ${initSeconds.toFixed(1)} s`);
-// forward (eval mode), reading the logits back so the time includes the whole computation
-const forward = time(forwardIters, () => {
-  const logits = nx.scope(() => model.apply(vars, inputs).y.logits);
-  nx.toTypedArray(logits);
-  nx.dispose(logits);
+const randomBatch = (config: Bert.BertConfig, b: number) => ({
+  inputIds: nx.random.randint(nx.random.key(b), [b, SEQ], 0, config.vocab_size),
+  attentionMask: nx.ones([b, SEQ], 'int32'),
 });
 
-note(`forward: ${forward.wall.map((w) => w.toFixed(2)).join(', ')} s`);
-// training: Train.step (dropout on, AdamW with weight decay), reading the loss back
-const trainer = Train.make({
-  model: { init: (o) => model.init(o), apply: (v, x: typeof inputs, o) => ({ y: nx.scope(() => model.apply(v, x, o).y.logits), state: v.state }) },
-  optimizer: Optim.adamw({ lr: 2e-5, weightDecay: 0.01 }),
-  loss: (logits: nx.Tensor, y: nx.Tensor) => Bert.sequenceClassificationLoss(config, logits, y),
-});
-let state = Train.makeState(trainer, vars);
-const tensorsBefore = nx.memory().numTensors;
-note('optimizer state made; training');
-const train = time(trainIters, () => {
-  const r = Train.step(trainer, state, { x: trainInputs, y: labels });
-  state = r.state;
-  nx.item(r.loss);
-  nx.dispose(r.loss);
-  note(`train step ${state.step} done`);
-});
+/** Child process: training steps with one optimizer; prints one JSON line. */
+function trainPart(optimizer: 'adamw' | 'sgd', batch: number): void {
+  const { config, model, vars } = bertBase();
+  const x = randomBatch(config, batch);
+  const y = nx.random.randint(nx.random.key(2), [batch], 0, 2);
+  const trainer = Train.make({
+    model: { init: (o) => model.init(o), apply: (v, xs: typeof x, o) => ({ y: nx.scope(() => model.apply(v, xs, o).y.logits), state: v.state }) },
+    optimizer: optimizer === 'adamw' ? Optim.adamw({ lr: 2e-5, weightDecay: 0.01 }) : Optim.sgd({ lr: 1e-3 }),
+    loss: (logits: nx.Tensor, t: nx.Tensor) => Bert.sequenceClassificationLoss(config, logits, t),
+  });
+  let state = Train.makeState(trainer, vars);
+  note(`training with ${optimizer}, batch ${batch}`);
+  const before = nx.memory().numTensors;
+  const r = time(trainIters, () => {
+    const s = Train.step(trainer, state, { x, y });
+    state = s.state;
+    nx.item(s.loss);
+    nx.dispose(s.loss);
+    note(`${optimizer} step ${state.step} done`);
+  });
+  console.log(JSON.stringify({
+    optimizer, batch, seqLen: SEQ, iterations: trainIters, dropout: true,
+    stepMs: { mean: round(1000 * mean(r.wall), 0), min: round(1000 * Math.min(...r.wall), 0) },
+    cpuSecondsPerStep: round(mean(r.cpu), 2),
+    sequencesPerSecond: round(batch / mean(r.wall), 3),
+    tensorsLeakedPerStep: (nx.memory().numTensors - before) / (trainIters + 1),
+  }));
+}
 
-const info = nx.backendInfo();
-console.log(JSON.stringify({
-  benchmark: 'BERT-base-shaped BertForSequenceClassification, random weights',
-  backend: info.backend,
-  device: info.device,
-  tfjs: info.version,
-  model: { hidden: config.hidden_size, layers: config.num_hidden_layers, heads: config.num_attention_heads, intermediate: config.intermediate_size, vocab: config.vocab_size, parameters },
-  initSeconds: round(initSeconds, 1),
-  forward: {
-    batch: BATCH, seqLen: SEQ, iterations: forwardIters,
-    latencyMs: { mean: round(1000 * mean(forward.wall), 0), min: round(1000 * Math.min(...forward.wall), 0) },
-    cpuSecondsPerIteration: round(mean(forward.cpu), 2),
-    sequencesPerSecond: round(BATCH / mean(forward.wall), 2),
-  },
-  train: {
-    batch: TRAIN_BATCH, seqLen: SEQ, iterations: trainIters, optimizer: 'AdamW', dropout: true,
-    stepMs: { mean: round(1000 * mean(train.wall), 0), min: round(1000 * Math.min(...train.wall), 0) },
-    cpuSecondsPerStep: round(mean(train.cpu), 2),
-    sequencesPerSecond: round(TRAIN_BATCH / mean(train.wall), 3),
-    tensorsLeakedPerStep: (nx.memory().numTensors - tensorsBefore) / (trainIters + 1),
-  },
-  note: 'wall times include other load on the machine; cpuSeconds counts this process only (wasm runs one thread)',
-}, null, 2));
-nx.dispose([state.vars.params, state.optState, inputs, trainInputs, labels]);
+/** Runs {@link trainPart} in a child process; its JSON, or why it failed. */
+function trainInChild(optimizer: 'adamw' | 'sgd', batch: number): Record<string, unknown> {
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--train-part', optimizer, String(batch)], {
+    encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (child.status === 0 && line !== undefined) return JSON.parse(line) as Record<string, unknown>;
+  const progress = child.stderr.split('\n').filter((l) => l.startsWith('[bench]')).pop() ?? '';
+  const aborted = /Aborted\(\)|XNN status .* 6|out of memory/i.test(child.stderr);
+  return {
+    optimizer,
+    batch,
+    failed: aborted ? 'the wasm heap (4 GiB at most) was exhausted' : `exit status ${String(child.status)}`,
+    lastProgress: progress,
+    error: child.stderr.split('\n').filter((l) => /^(RuntimeError|XNN|Error|[A-Za-z]*Error:)/.test(l)).slice(0, 2).map((l) => l.slice(0, 200)),
+  };
+}
+
+function main(): void {
+  const { config, model, vars, seconds } = bertBase();
+  const parameters = Ptree.countParameters(vars.params);
+  note(`initialised BERT-base (${parameters} parameters) in ${seconds.toFixed(1)} s`);
+  const x = randomBatch(config, FORWARD_BATCH);
+  const forward = time(forwardIters, () => {
+    const logits = nx.scope(() => model.apply(vars, x).y.logits);
+    nx.toTypedArray(logits); // read back: the time covers the whole computation
+    nx.dispose(logits);
+  });
+  note(`forward: ${forward.wall.map((w) => w.toFixed(2)).join(', ')} s`);
+  nx.dispose([vars.params, x]);
+  // AdamW at the requested batch first; where that exhausts the wasm heap, SGD at smaller batches
+  const attempts: Array<['adamw' | 'sgd', number]> = [['adamw', TRAIN_BATCH], ['sgd', TRAIN_BATCH], ['sgd', 2], ['sgd', 1]];
+  const train: Record<string, unknown>[] = [];
+  for (const [opt, b] of attempts) {
+    if (b > TRAIN_BATCH || train.some((t) => t['optimizer'] === opt && t['batch'] === b)) continue;
+    const r = trainInChild(opt, b);
+    train.push(r);
+    if (r['failed'] === undefined) break;
+  }
+  const info = nx.backendInfo();
+  console.log(JSON.stringify({
+    benchmark: 'BERT-base-shaped BertForSequenceClassification, random weights',
+    backend: info.backend,
+    device: info.device,
+    tfjs: info.version,
+    model: { hidden: config.hidden_size, layers: config.num_hidden_layers, heads: config.num_attention_heads, intermediate: config.intermediate_size, vocab: config.vocab_size, parameters },
+    initSeconds: round(seconds, 1),
+    forward: {
+      batch: FORWARD_BATCH, seqLen: SEQ, iterations: forwardIters,
+      latencyMs: { mean: round(1000 * mean(forward.wall), 0), min: round(1000 * Math.min(...forward.wall), 0) },
+      cpuSecondsPerIteration: round(mean(forward.cpu), 2),
+      sequencesPerSecond: round(FORWARD_BATCH / mean(forward.wall), 2),
+    },
+    train,
+    note: 'wall times include other load on the machine; cpuSeconds counts this process only (wasm runs one thread)',
+  }, null, 2));
+}
+
+const part = process.argv.indexOf('--train-part');
+if (part >= 0) trainPart(process.argv[part + 1] === 'sgd' ? 'sgd' : 'adamw', Number(process.argv[part + 2]));
+else main();
