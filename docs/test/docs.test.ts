@@ -15,7 +15,7 @@ import { startDocsHub, type DocsHub } from './hub.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const docsDir = join(root, 'docs');
 const genDir = join(docsDir, '.generated');
-const blocks = extractBlocks(docsDir);
+const blocks = extractBlocks(docsDir, [join(root, 'README.md')]); // the README's taste of the API runs too
 const guides = [...new Set(blocks.map((b) => b.file))];
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 

@@ -7,7 +7,7 @@
  * A block preceded by `<!-- docs-test: typecheck-only (reason) -->` is type-checked but not run.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** One code block of a guide. */
 export interface DocBlock {
@@ -25,11 +25,15 @@ export interface DocBlock {
 
 const MARKER = /<!--\s*docs-test:\s*(skip|typecheck-only)\s*(?:\((.+?)\))?\s*-->/;
 
-/** Reads every `*.md` guide in `dir` and returns its TypeScript blocks. */
-export function extractBlocks(dir: string): DocBlock[] {
+/**
+ * Reads every `*.md` guide in `dir`, and the `extra` Markdown files (e.g. the root README, named
+ * by their base name), and returns their TypeScript blocks.
+ */
+export function extractBlocks(dir: string, extra: string[] = []): DocBlock[] {
   const out: DocBlock[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.md')).sort()) {
-    const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+  const files = [...readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => ({ file: f, path: join(dir, f) })), ...extra.map((p) => ({ file: basename(p), path: p }))];
+  for (const { file, path } of files) {
+    const lines = readFileSync(path, 'utf8').split('\n');
     let pending: { mode: DocBlock['mode']; reason?: string } | undefined;
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
