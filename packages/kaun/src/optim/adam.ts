@@ -61,11 +61,15 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
         const ups: Tensor[] = [];
         for (let i = 0; i < gs.length; i++) {
           const g = gs[i]!;
-          const m = nx.add(nx.mul(ms[i]!, cB1), nx.mul(g, c1mB1));
-          const v = nx.add(nx.mul(vs[i]!, cB2), nx.mul(nx.square(g), c1mB2));
-          ups.push(nx.mul(nx.div(m, nx.add(nx.sqrt(v), cEps)), cStep));
-          mu.push(m);
-          nu.push(v);
+          // one scope per leaf: its temporaries are freed before the next leaf (peak memory)
+          const [m, v, up] = nx.scope(() => {
+            const m1 = nx.add(nx.mul(ms[i]!, cB1), nx.mul(g, c1mB1));
+            const v1 = nx.add(nx.mul(vs[i]!, cB2), nx.mul(nx.square(g), c1mB2));
+            return [m1, v1, nx.mul(nx.div(m1, nx.add(nx.sqrt(v1), cEps)), cStep)];
+          });
+          ups.push(up!);
+          mu.push(m!);
+          nu.push(v!);
         }
         return { updates: rebuild(ups), state: { count: makeCount(t), mu: rebuild(mu), nu: rebuild(nu) } as Tree };
       });

@@ -50,15 +50,16 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Optimizer {
         const ups: Tensor[] = [];
         for (let i = 0; i < gs.length; i++) {
           const g = gs[i]!;
-          const v = nx.add(nx.mul(nus[i]!, cD), nx.mul(nx.square(g), c1mD));
-          nu.push(v);
-          let second = v;
-          if (centered) {
-            const m = nx.add(nx.mul(mus[i]!, cD), nx.mul(g, c1mD));
-            mu.push(m);
-            second = nx.sub(v, nx.square(m));
-          }
-          ups.push(nx.div(g, nx.add(nx.sqrt(second), cEps)));
+          // one scope per leaf: its temporaries are freed before the next leaf (peak memory)
+          const [v, up, m] = nx.scope(() => {
+            const v1 = nx.add(nx.mul(nus[i]!, cD), nx.mul(nx.square(g), c1mD));
+            if (!centered) return [v1, nx.div(g, nx.add(nx.sqrt(v1), cEps))];
+            const m1 = nx.add(nx.mul(mus[i]!, cD), nx.mul(g, c1mD));
+            return [v1, nx.div(g, nx.add(nx.sqrt(nx.sub(v1, nx.square(m1))), cEps)), m1];
+          });
+          nu.push(v!);
+          if (centered) mu.push(m!);
+          ups.push(up!);
         }
         const newState: Tree = centered ? { nu: rebuild(nu), mu: rebuild(mu) } : { nu: rebuild(nu) };
         return { updates: rebuild(ups), state: newState };
@@ -99,9 +100,12 @@ export function scaleByRss(options: ScaleByRssOptions = {}): Optimizer {
         const ups: Tensor[] = [];
         for (let i = 0; i < gs.length; i++) {
           const g = gs[i]!;
-          const acc = nx.add(sums[i]!, nx.square(g));
-          sum.push(acc);
-          ups.push(nx.div(g, nx.add(nx.sqrt(acc), cEps)));
+          const [acc, up] = nx.scope(() => {
+            const a = nx.add(sums[i]!, nx.square(g));
+            return [a, nx.div(g, nx.add(nx.sqrt(a), cEps))];
+          });
+          sum.push(acc!);
+          ups.push(up!);
         }
         return { updates: rebuild(ups), state: { sum: rebuild(sum) } as Tree };
       });

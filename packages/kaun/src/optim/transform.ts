@@ -172,8 +172,17 @@ export function chain(...transforms: Optimizer[]): Optimizer {
       return nx.scope(() => {
         let updates = grads;
         const states: Tree[] = [];
+        const held = new Set<Tensor>(Ptree.leaves(grads)); // the caller's gradients: never freed here
         transforms.forEach((t, i) => {
           const r = t.update(updates, state[i]!, params);
+          for (const l of Ptree.leaves(r.state)) held.add(l);
+          // free the previous transform's updates as soon as the next one has consumed them, unless
+          // they live on in a state (momentum's trace) or in the new updates: keeps peak memory near
+          // one update tree instead of one per transform
+          if (i > 0) {
+            const next = new Set(Ptree.leaves(r.updates));
+            for (const l of Ptree.leaves(updates)) if (!held.has(l) && !next.has(l) && !l.isDisposed) l.dispose();
+          }
           updates = r.updates;
           states.push(r.state);
         });

@@ -32,6 +32,13 @@ export function disposeReplaced(old: Tree[], next: Tree[]): void {
   for (const t of old) for (const l of Ptree.leaves(t)) if (!keep.has(l) && !l.isDisposed) l.dispose();
 }
 
+/** Disposes the tensors of `used` that none of the `live` trees holds. */
+function freeUnused(used: Tensor[], live: Tree[]): void {
+  const keep = new Set<Tensor>();
+  for (const t of live) for (const l of Ptree.leaves(t)) keep.add(l);
+  for (const l of used) if (!keep.has(l) && !l.isDisposed) l.dispose();
+}
+
 /**
  * The step itself; `onOutput` sees the model output and the target inside the step's scope (fit
  * uses it for training metrics). @internal
@@ -56,7 +63,12 @@ export function stepWith<In, Out, Y>(
     const { value, grads, aux } = nx.valueAndGrad(lossAndAux, { hasAux: true })(...flat.leaves);
     if (onOutput) onOutput(aux.y as Out, batch.y);
     const { updates, state: optState } = optimizer.update(flat.rebuild(grads), state.optState, params);
-    return { params: applyUpdates(params, updates), optState, modelState: aux.state, loss: value };
+    // free the gradients, then the updates, as soon as they are used: with a large model
+    // (BERT-base on wasm's 4 GiB heap) every parameter-sized tree alive at once counts
+    freeUnused(grads, [updates, optState]);
+    const nextParams = applyUpdates(params, updates);
+    freeUnused(Ptree.leaves(updates), [optState, nextParams]);
+    return { params: nextParams, optState, modelState: aux.state, loss: value };
   });
   disposeReplaced([params, state.optState, modelState], [out.params, out.optState, out.modelState]);
   return {
