@@ -60,11 +60,8 @@ export function linear(options: LinearOptions): Layer {
       const w = param(fn, vars.params, 'weight');
       const b = useBias ? param(fn, vars.params, 'bias') : optionalParam(fn, vars.params, 'bias');
       if (x.shape[x.rank - 1] !== inFeatures) throw new LayerError(`${fn}: expected input with last axis ${inFeatures}, got shape ${fmt(x.shape)}`);
-      // transpose then a plain matmul: the wasm backend only uses XNNPACK for untransposed operands
-      const y = nx.scope(() => {
-        const z = nx.matmul(x, nx.transpose(w));
-        return b === undefined ? z : nx.add(z, b);
-      });
+      // x @ w^T + b with the transposed-operand flag: no w^T copy is kept for the backward pass
+      const y = nx.linear(x, w, b);
       return { y, state: vars.state };
     },
   };

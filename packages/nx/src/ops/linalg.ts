@@ -86,3 +86,27 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.rank !== 1 || b.rank !== 1) throw new ShapeError(`nx.outer: expected two 1-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return tf.tidy(() => tf.mul(tf.reshape(a, [-1, 1]), tf.reshape(b, [1, -1])));
 }
+
+/**
+ * The affine map of a fully connected layer, `x @ weight^T + bias`, as PyTorch's `F.linear`.
+ * `weight` is `[out, in]` (PyTorch's layout) and is never copied transposed: the product runs
+ * with the transposed-operand flag, so training keeps no `weight^T` copy per layer.
+ * @param x - `[..., in]`. @param weight - `[out, in]`. @param bias - `[out]`, optional.
+ * @returns `[..., out]`.
+ * @throws ShapeError naming the shapes when `x`'s last axis is not `in` or `bias` is not `[out]`.
+ * @example `nx.linear(nx.ones([2, 3]), nx.ones([4, 3]))` is a `[2, 4]` tensor of 3s.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  checkDType('linear', x, ['float32'], 'x');
+  checkDType('linear', weight, ['float32'], 'weight');
+  if (weight.rank !== 2 || x.rank < 1) throw new ShapeError(`nx.linear: expected x [..., in] and weight [out, in], got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`);
+  const [out, inF] = weight.shape as [number, number];
+  if (x.shape[x.rank - 1] !== inF) throw new ShapeError(`nx.linear: x ${fmtShape(x.shape)} has last axis ${x.shape[x.rank - 1]}, weight ${fmtShape(weight.shape)} expects ${inF}`);
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== out)) throw new ShapeError(`nx.linear: bias ${fmtShape(bias.shape)} should be [${out}] for weight ${fmtShape(weight.shape)}`);
+  return tf.tidy(() => {
+    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inF]);
+    let y = tf.matMul(x2, weight, false, true);
+    if (bias !== undefined) y = tf.add(y, bias);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), out]);
+  });
+}

@@ -127,3 +127,29 @@ describe('matmul, dot, outer', () => {
     });
   });
 });
+
+describe('linear', () => {
+  it('is x @ w^T + b, computed by hand', () => {
+    // x [2, 3], w [2, 3] (out 2, in 3), b [2]
+    const x = nx.fromArray([[1, 2, 3], [4, 5, 6]]);
+    const w = nx.fromArray([[1, 0, -1], [2, 1, 0]]);
+    const b = nx.fromArray([10, 20]);
+    // row 0: [1-3, 2+2] + b = [8, 24]; row 1: [4-6, 8+5] + b = [8, 33]
+    expect(nx.toArray(nx.linear(x, w, b))).toEqual([[8, 24], [8, 33]]);
+    expect(nx.toArray(nx.linear(x, w))).toEqual([[-2, 4], [-2, 13]]);
+  });
+
+  it('keeps leading axes and has the gradients of the formula', () => {
+    const x = nx.random.normal(nx.random.key(1), [2, 3, 4]);
+    const w = nx.random.normal(nx.random.key(2), [5, 4]);
+    const b = nx.random.normal(nx.random.key(3), [5]);
+    expect(nx.linear(x, w, b).shape).toEqual([2, 3, 5]);
+    const r = nx.checkGrad((xx: nx.Tensor, ww: nx.Tensor, bb: nx.Tensor) => nx.sum(nx.square(nx.linear(xx, ww, bb))), [x, w, b]);
+    expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+  });
+
+  it('names the shapes when they do not fit', () => {
+    expect(() => nx.linear(nx.ones([2, 3]), nx.ones([4, 5]))).toThrow(/\[2, 3\].*\[4, 5\]/);
+    expect(() => nx.linear(nx.ones([2, 3]), nx.ones([4, 3]), nx.ones([3]))).toThrow(/bias \[3\] should be \[4\]/);
+  });
+});
