@@ -129,6 +129,17 @@ export interface LoadOptions<T extends Tree = Tree> {
   like?: T;
 }
 
+/** A `readKeys` callback that casts each tensor to the dtype its key has in `dtypes` (freeing the original). @internal */
+export function castTo(dtypes: Map<string, nx.DType>): (key: string, t: Tensor) => Tensor {
+  return (k, t) => {
+    const want = dtypes.get(k)!;
+    if (t.dtype === want) return t;
+    const c = nx.cast(t, want);
+    nx.dispose(t);
+    return c;
+  };
+}
+
 /** Checks the template's keys and shapes against the checkpoint's headers (no data is read). */
 export function checkTemplate(where: string, sources: Sources, template: Array<[string, Tensor]>, source: string): void {
   const missing = template.filter(([k]) => !sources.infos.has(k));
@@ -191,13 +202,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Tre
   const sources = await findSources(where, path, new Set(template.map(([k]) => k)));
   checkTemplate(where, sources, template, path);
   const dtypes = new Map(template.map(([k, t]) => [k, t.dtype as nx.DType]));
-  const loaded = await readKeys(where, sources, template.map(([k]) => k), (k, t) => {
-    const want = dtypes.get(k)!;
-    if (t.dtype === want) return t;
-    const c = nx.cast(t, want);
-    nx.dispose(t);
-    return c;
-  });
+  const loaded = await readKeys(where, sources, template.map(([k]) => k), castTo(dtypes));
   return mapWithPath(like, (p) => loaded.get(p)!);
 }
 

@@ -7,7 +7,7 @@
 import * as nx from '@raven/nx';
 import { CheckpointError } from '../errors.js';
 import type { Tree } from '../ptree/index.js';
-import { checkTemplate, findSources, readKeys } from './load.js';
+import { castTo, checkTemplate, findSources, readKeys } from './load.js';
 import { entriesOf, saveEntries, type SaveOptions } from './save.js';
 import { flattenWithPaths, mapWithPath } from '../ptree/index.js';
 
@@ -101,13 +101,7 @@ export async function loadTrees<T extends Record<string, Tree>>(path: string, op
       throw new CheckpointError(`${where}: metadata ${EXTRAS_KEY} of ${path} is not valid JSON`, { cause });
     }
   }
-  const loaded = await readKeys(where, sources, template.map(([k]) => k), (k, t) => {
-    const want = dtypes.get(k)!;
-    if (t.dtype === want) return t;
-    const c = nx.cast(t, want);
-    nx.dispose(t);
-    return c;
-  });
+  const loaded = await readKeys(where, sources, template.map(([k]) => k), castTo(dtypes));
   const trees = mapWithPath(like, (p) => loaded.get(p)!) as T;
   return { trees, extras, metadata: sources.metadata };
 }
