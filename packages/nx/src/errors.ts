@@ -69,3 +69,25 @@ export class IndexError extends NxError {
     this.name = 'IndexError';
   }
 }
+
+/**
+ * An options object has a key the function does not know (a typo such as `{dim: 1}` for
+ * `{axis: 1}`). The message names the function, the unknown key, the closest known key and the
+ * full list. Raised by {@link checkOptions} in every public function that takes options.
+ */
+export class OptionError extends NxError {
+  /** The function whose options were checked, e.g. `nx.sum`. */
+  readonly where: string;
+  /** The unknown key. */
+  readonly key: string;
+  /** The closest known key, when one is close enough to be a likely typo. */
+  readonly suggestion: string | undefined;
+  /** Creates the error. */
+  constructor(message: string, where: string, key: string, suggestion: string | undefined) {
+    super(message);
+    this.name = 'OptionError';
+    this.where = where;
+    this.key = key;
+    this.suggestion = suggestion;
+  }
+}

@@ -19,6 +19,7 @@ await initBackend();
 
 export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/select.js';
 export * from './errors.js';
+export { checkOptions, type OptionKeys } from './options.js';
 export { isTensor, type Tensor, type DType, type Shape, type NestedArray, type TypedArray } from './tensor.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
