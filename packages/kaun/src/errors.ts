@@ -65,3 +65,24 @@ export class CheckpointError extends KaunError {
     this.name = 'CheckpointError';
   }
 }
+
+/**
+ * A class label is out of range: an integer id outside `[0, numClasses)` that is not the
+ * `ignoreIndex`. The message names the label, where it was and the class count.
+ */
+export class LabelError extends KaunError {
+  /** The offending label. */
+  readonly label: number;
+  /** Its flat position in the labels tensor. */
+  readonly position: number;
+  /** The number of classes (`undefined` when only negative labels could be checked). */
+  readonly numClasses: number | undefined;
+  /** Creates the error. */
+  constructor(message: string, label: number, position: number, numClasses: number | undefined) {
+    super(message);
+    this.name = 'LabelError';
+    this.label = label;
+    this.position = position;
+    this.numClasses = numClasses;
+  }
+}

@@ -7,6 +7,7 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
+import { checkClassIds, checkIgnoreIndex } from './class-ids.js';
 import { asFloat, reduce, sameShape, type ReductionOptions } from './reduce.js';
 
 /** Options of {@link softmaxCrossEntropy}. */
@@ -16,7 +17,17 @@ export interface SoftmaxCrossEntropyOptions extends ReductionOptions {
    * (C classes), as PyTorch's `label_smoothing`; default 0.
    */
   labelSmoothing?: number;
+  /**
+   * A label value that marks positions to skip (padding, prompt tokens), as PyTorch's
+   * `ignore_index` (which defaults to -100 there; here nothing is ignored unless you say so).
+   * Skipped positions contribute 0 to `'sum'` and `'none'`, and `'mean'` divides by the number
+   * of positions that count (NaN when none does, as PyTorch). Sparse labels only.
+   */
+  ignoreIndex?: number;
 }
+
+const SOFTMAX_CE_KEYS: nx.OptionKeys<SoftmaxCrossEntropyOptions> = { reduction: true, labelSmoothing: true, ignoreIndex: true };
+const BCE_KEYS: nx.OptionKeys<ReductionOptions> = { reduction: true };
 
 /** One-hot float32 targets for integer class ids; ids outside `[0, C)` give all-zero rows. @internal */
 export function oneHotFloat(labels: Tensor, numClasses: number): Tensor {
@@ -27,19 +38,24 @@ export function oneHotFloat(labels: Tensor, numClasses: number): Tensor {
  * Softmax cross-entropy from logits over the last axis: `-sum(target * logSoftmax(logits))`.
  *
  * - `logits`: float32 `[..., C]`.
- * - `labels`: either int32 class ids of shape `[...]` (sparse; ids outside `[0, C)` are not
- *   checked, to avoid reading the device, and contribute 0), or float32 targets of shape
- *   `[..., C]` (one-hot or probabilities).
+ * - `labels`: either int32 class ids of shape `[...]` (sparse; each id must be in `[0, C)` or
+ *   equal `ignoreIndex`, checked on the host), or float32 targets of shape `[..., C]` (one-hot
+ *   or probabilities).
  * - Result: a scalar (`'mean'` over examples, `'sum'`) or `[...]` with `'none'`.
  *
  * Stable for any finite logits (uses log-sum-exp; logits of 1e4 are fine).
- * @throws ShapeError when the label shape fits neither form; DTypeError for sparse float labels;
- * KaunError for `labelSmoothing` outside [0, 1).
+ * @throws LabelError naming a sparse label outside `[0, C)` (and not `ignoreIndex`) and the
+ *   class count; ShapeError when the label shape fits neither form; DTypeError for sparse float
+ *   labels; KaunError for `labelSmoothing` outside [0, 1), or `ignoreIndex` with dense labels.
  * @example `Loss.softmaxCrossEntropy(logits /* [B, 10] *\/, labels /* int32 [B] *\/)`
+ * @example `Loss.softmaxCrossEntropy(logits /* [B, T, V] *\/, targets /* int32 [B, T] *\/, { ignoreIndex: -100 })`
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
   const fn = 'Loss.softmaxCrossEntropy';
+  nx.checkOptions(fn, options, SOFTMAX_CE_KEYS);
   const eps = options.labelSmoothing ?? 0;
+  const ignore = options.ignoreIndex;
+  checkIgnoreIndex(fn, ignore);
   if (!(typeof eps === 'number' && eps >= 0 && eps < 1)) throw new KaunError(`${fn}: labelSmoothing must be in [0, 1), got ${String(eps)}`);
   if (logits.rank < 1) throw new nx.ShapeError(`${fn}: logits must have a class axis, got a scalar`);
   const c = logits.shape[logits.rank - 1]!;
@@ -48,10 +64,18 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   if (sparse && labels.dtype !== 'int32') {
     throw new nx.DTypeError(`${fn}: sparse labels (shape [${labels.shape.join(', ')}]) must be int32 class ids, got ${labels.dtype}; cast them with nx.cast(labels, 'int32')`);
   }
+  if (!sparse && ignore !== undefined) throw new KaunError(`${fn}: ignoreIndex applies to int32 class ids; these labels have the logits' shape (one-hot or probabilities)`);
+  const kept = sparse ? checkClassIds(fn, labels, c, ignore).kept : 0;
   return nx.scope(() => {
-    let target = sparse ? oneHotFloat(labels, c) : asFloat(labels);
+    const mask = sparse && ignore !== undefined ? nx.notEqual(labels, ignore) : undefined;
+    const ids = mask === undefined ? labels : nx.where(mask, labels, 0);
+    let target = sparse ? oneHotFloat(ids, c) : asFloat(labels);
     if (eps > 0) target = nx.add(nx.mul(target, 1 - eps), eps / c);
-    const perExample = nx.neg(nx.sum(nx.mul(target, nx.logSoftmax(asFloat(logits))), { axis: -1 }));
+    let perExample = nx.neg(nx.sum(nx.mul(target, nx.logSoftmax(asFloat(logits))), { axis: -1 }));
+    if (mask === undefined) return reduce(fn, perExample, options.reduction);
+    perExample = nx.mul(perExample, nx.cast(mask, 'float32'));
+    // PyTorch's ignore_index: the mean is over the positions that count (0/0 = NaN when none does)
+    if ((options.reduction ?? 'mean') === 'mean') return nx.div(nx.sum(perExample), kept);
     return reduce(fn, perExample, options.reduction);
   });
 }
@@ -67,6 +91,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
  */
 export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, options: ReductionOptions = {}): Tensor {
   const fn = 'Loss.sigmoidBinaryCrossEntropy';
+  nx.checkOptions(fn, options, BCE_KEYS);
   sameShape(fn, logits, targets, 'logits', 'targets');
   return nx.scope(() => {
     const x = asFloat(logits);

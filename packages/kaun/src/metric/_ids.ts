@@ -4,6 +4,7 @@
  */
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
+import { checkClassIds } from '../loss/class-ids.js';
 
 /**
  * Class ids from predictions: scores `[B, C]` (or `[..., C]`) -> argmax over the last axis;
@@ -44,4 +45,23 @@ export function sameIds(fn: string, p: Tensor, l: Tensor): void {
   if (p.rank !== l.rank || p.shape.some((d, i) => d !== l.shape[i])) {
     throw new nx.ShapeError(`${fn}: predicted ids have shape [${p.shape.join(', ')}] but labels have [${l.shape.join(', ')}]`);
   }
+}
+
+/**
+ * Checks class-id labels (int32 or bool, not ones derived from one-hot rows) against the class
+ * count of score predictions (`[..., C]`; only negative ids are caught for id predictions),
+ * skipping `ignoreIndex`.
+ * @returns the number of positions that count.
+ * @throws LabelError for an id out of range.
+ * @internal
+ */
+export function checkedIds(fn: string, preds: Tensor, labels: Tensor, ids: Tensor, ignoreIndex: number | undefined): number {
+  if (labels.dtype !== 'int32') return ids.size; // one-hot rows or 0/1 targets: ids are in range by construction
+  const c = preds.rank === labels.rank + 1 ? preds.shape[preds.rank - 1] : undefined;
+  return checkClassIds(fn, labels, c, ignoreIndex).kept;
+}
+
+/** float32 1 where `ids` differ from `ignoreIndex`, 0 where equal. @internal */
+export function keptMask(ids: Tensor, ignoreIndex: number): Tensor {
+  return nx.cast(nx.notEqual(ids, ignoreIndex), 'float32');
 }

@@ -6,7 +6,8 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
-import { labelIds, predIds, sameIds } from './_ids.js';
+import { checkClassIds, checkIgnoreIndex } from '../loss/class-ids.js';
+import { keptMask, labelIds, predIds, sameIds } from './_ids.js';
 
 /** Options of {@link confusionMatrix}. */
 export interface ConfusionMatrixOptions {
@@ -14,7 +15,11 @@ export interface ConfusionMatrixOptions {
   numClasses?: number;
   /** For float predictions without a class axis (binary), the positive threshold; default 0.5. */
   threshold?: number;
+  /** A label value whose positions are left out of the matrix (padding); default none. */
+  ignoreIndex?: number;
 }
+
+const CM_KEYS: nx.OptionKeys<ConfusionMatrixOptions> = { numClasses: true, threshold: true, ignoreIndex: true };
 
 function classesOf(fn: string, preds: Tensor, labels: Tensor, n: number | undefined): number {
   if (n !== undefined) {
@@ -29,22 +34,34 @@ function classesOf(fn: string, preds: Tensor, labels: Tensor, n: number | undefi
 
 /**
  * The confusion matrix `[C, C]` (float32 counts): row = true class, column = predicted class (as
- * scikit-learn). Ids outside `[0, C)` are not counted.
+ * scikit-learn).
  * - `preds`: scores `[B, C]` (argmax), int32 ids `[B]`, or float `[B]` binary scores
  *   (`> threshold`); `labels`: int32 ids `[B]` or one-hot `[B, C]`.
- * @throws ShapeError when the shapes do not fit; KaunError when `numClasses` is needed or invalid.
+ * - Positions whose label is `ignoreIndex` are left out.
+ * @throws LabelError for a label or predicted id outside `[0, C)`; ShapeError when the shapes do
+ *   not fit; KaunError when `numClasses` is needed or invalid.
  * @example `Metric.confusionMatrix(nx.fromArray([0, 1, 1], {dtype: 'int32'}), nx.fromArray([0, 1, 0], {dtype: 'int32'}), {numClasses: 2})` is `[[1, 1], [0, 1]]`.
  */
 export function confusionMatrix(preds: Tensor, labels: Tensor, options: ConfusionMatrixOptions = {}): Tensor {
-  const fn = 'Metric.confusionMatrix';
+  return confusionMatrixAs('Metric.confusionMatrix', preds, labels, options);
+}
+
+/** {@link confusionMatrix} reporting errors as `fn`. @internal */
+export function confusionMatrixAs(fn: string, preds: Tensor, labels: Tensor, options: ConfusionMatrixOptions): Tensor {
+  nx.checkOptions(fn, options, CM_KEYS);
+  const ignore = options.ignoreIndex;
+  checkIgnoreIndex(fn, ignore);
   const c = classesOf(fn, preds, labels, options.numClasses);
   return nx.scope(() => {
     const l = labelIds(fn, preds, labels);
     const p = predIds(fn, preds, l.rank, options.threshold ?? 0.5);
     sameIds(fn, p, l);
+    if (labels.dtype === 'int32') checkClassIds(fn, labels, c, ignore);
+    if (p === preds) checkClassIds(`${fn} (predicted ids)`, preds, c, undefined);
     const classes = nx.arange(0, c, 1, 'int32');
     const oneHot = (ids: Tensor) => nx.cast(nx.equal(nx.reshape(ids, [-1, 1]), classes), 'float32');
-    return nx.matmul(nx.transpose(oneHot(l)), oneHot(p));
+    const rows = ignore === undefined ? oneHot(l) : nx.mul(oneHot(l), nx.reshape(keptMask(l, ignore), [-1, 1]));
+    return nx.matmul(nx.transpose(rows), oneHot(p));
   });
 }
 
@@ -63,6 +80,8 @@ export interface AverageOptions extends ConfusionMatrixOptions {
   /** The positive class for `'binary'`; default 1. */
   posLabel?: number;
 }
+
+const AVERAGE_KEYS: nx.OptionKeys<AverageOptions> = { numClasses: true, threshold: true, ignoreIndex: true, average: true, posLabel: true };
 
 /** A score derived from a confusion matrix. */
 export type ScoreKind = 'precision' | 'recall' | 'f1' | 'accuracy';
@@ -96,7 +115,9 @@ export function scoreFromMatrix(fn: string, cm: Tensor, kind: ScoreKind, average
 }
 
 function scored(kind: ScoreKind, fn: string, preds: Tensor, labels: Tensor, options: AverageOptions): Tensor {
-  return nx.scope(() => scoreFromMatrix(fn, confusionMatrix(preds, labels, options), kind, options.average ?? 'macro', options.posLabel ?? 1));
+  nx.checkOptions(fn, options, AVERAGE_KEYS);
+  const { average, posLabel, ...cm } = options;
+  return nx.scope(() => scoreFromMatrix(fn, confusionMatrixAs(fn, preds, labels, cm), kind, average ?? 'macro', posLabel ?? 1));
 }
 
 /**

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-export { accuracy, binaryAccuracy, topKAccuracy, type BinaryAccuracyOptions, type TopKAccuracyOptions } from './classification.js';
+export { accuracy, binaryAccuracy, topKAccuracy, type AccuracyOptions, type BinaryAccuracyOptions, type TopKAccuracyOptions } from './classification.js';
 export { confusionMatrix, precision, recall, f1, type Average, type AverageOptions, type ConfusionMatrixOptions, type ScoreKind } from './confusion.js';
 export {
   mean, batchMean, confusion, isAccumulator,

@@ -7,7 +7,7 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
-import { confusionMatrix, scoreFromMatrix, type Average, type ScoreKind } from './confusion.js';
+import { confusionMatrixAs, scoreFromMatrix, type Average, type ScoreKind } from './confusion.js';
 
 /** A per-batch metric: `(predictions, targets) -> scalar tensor` (e.g. `Metric.accuracy`). */
 export type MetricFn = (preds: Tensor, targets: Tensor) => Tensor;
@@ -111,7 +111,11 @@ export interface ConfusionOptions {
   posLabel?: number;
   /** Threshold for float binary predictions without a class axis; default 0.5. */
   threshold?: number;
+  /** A label value whose positions are not counted (padding); default none. */
+  ignoreIndex?: number;
 }
+
+const CONFUSION_KEYS: nx.OptionKeys<ConfusionOptions> = { metric: true, numClasses: true, average: true, posLabel: true, threshold: true, ignoreIndex: true };
 
 /** A confusion-matrix accumulator (see {@link confusion}). */
 export interface ConfusionAccumulator extends Accumulator {
@@ -128,17 +132,18 @@ export interface ConfusionAccumulator extends Accumulator {
  */
 export function confusion(options: ConfusionOptions): ConfusionAccumulator {
   const fn = 'Metric.confusion';
+  nx.checkOptions(fn, options, CONFUSION_KEYS);
   const { metric, numClasses } = options;
   if (!['precision', 'recall', 'f1', 'accuracy'].includes(metric)) throw new KaunError(`${fn}: metric must be 'precision', 'recall', 'f1' or 'accuracy', got ${String(metric)}`);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new KaunError(`${fn}: numClasses must be a positive integer, got ${String(numClasses)}`);
   const average = options.average ?? 'macro';
   const posLabel = options.posLabel ?? 1;
-  const cmOptions = { numClasses, threshold: options.threshold ?? 0.5 };
+  const cmOptions = { numClasses, threshold: options.threshold ?? 0.5, ignoreIndex: options.ignoreIndex };
   let total: Tensor | undefined;
   return {
     update(preds, targets) {
       total = swap(total, nx.scope(() => {
-        const cm = confusionMatrix(preds, targets, cmOptions);
+        const cm = confusionMatrixAs(fn, preds, targets, cmOptions);
         return total === undefined ? cm : nx.add(total, cm);
       }));
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nx from '@raven/nx';
-import { Loss } from '@raven/kaun';
+import { LabelError, Loss } from '@raven/kaun';
 
 const vals = (t: nx.Tensor) => Array.from(t.dataSync());
 const logSumExp = (xs: number[]) => { const m = Math.max(...xs); return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0)); };
@@ -65,6 +65,60 @@ describe('softmaxCrossEntropy', () => {
     expect(() => Loss.softmaxCrossEntropy(logits, nx.zeros([2, 4]))).toThrow(nx.ShapeError);
     expect(() => Loss.softmaxCrossEntropy(logits, nx.zeros([2]))).toThrow(/int32/);
     expect(() => Loss.softmaxCrossEntropy(logits, nx.zeros([2], 'int32'), { labelSmoothing: 1 })).toThrow(/labelSmoothing/);
+  });
+});
+
+describe('softmaxCrossEntropy: label range and ignoreIndex', () => {
+  // Rows 0, 2, 3 count; row 1 is padding. Expected values computed in float64 from the formula;
+  // PyTorch 2.13's F.cross_entropy(ignore_index=-100) gives 0.528285562992096 (mean),
+  // 1.584856629371643 (sum) and 0.6382855176925659 with label_smoothing=0.1 for the same input.
+  const logits = [[2, 1, 0.1], [0.5, 2.5, -1], [-1, 0, 3], [0.3, 0.2, 0.1]];
+  const labels = [0, -100, 2, 1];
+  const ce = (row: number[], l: number, eps = 0) => { const lse = logSumExp(row); return -row.reduce((s, x, c) => s + ((c === l ? 1 - eps : 0) + eps / 3) * (x - lse), 0); };
+  const kept = [0, 2, 3];
+
+  it('out-of-range and negative labels are a LabelError naming the label and the class count', () => {
+    for (const bad of [5, 7, -1, 3]) {
+      const err = (() => { try { Loss.softmaxCrossEntropy(nx.fromArray(LOGITS), nx.fromArray([0, bad, 1], { dtype: 'int32' })); } catch (e) { return e; } })();
+      expect(err).toBeInstanceOf(LabelError);
+      expect((err as LabelError).message).toMatch(new RegExp(`label ${bad} at index 1 is out of range: class ids must be in \\[0, 2\\] for 3 classes`));
+      expect((err as LabelError).label).toBe(bad);
+      expect((err as LabelError).numClasses).toBe(3);
+    }
+    // a [B, T] target names the flat position
+    expect(() => Loss.softmaxCrossEntropy(nx.zeros([2, 2, 3]), nx.fromArray([[0, 1], [2, 9]], { dtype: 'int32' }))).toThrow(/label 9 at flat index 3 of labels \[2, 2\]/);
+  });
+
+  it('ignoreIndex skips positions: none, sum, mean over the kept ones (PyTorch ignore_index)', () => {
+    const x = nx.fromArray(logits);
+    const y = nx.fromArray(labels, { dtype: 'int32' });
+    const none = vals(Loss.softmaxCrossEntropy(x, y, { ignoreIndex: -100, reduction: 'none' }));
+    none.forEach((v, i) => expect(v).toBeCloseTo(kept.includes(i) ? ce(logits[i]!, labels[i]!) : 0, 5));
+    const sum = kept.reduce((s, i) => s + ce(logits[i]!, labels[i]!), 0);
+    expect(vals(Loss.softmaxCrossEntropy(x, y, { ignoreIndex: -100, reduction: 'sum' }))[0]).toBeCloseTo(sum, 5);
+    expect(vals(Loss.softmaxCrossEntropy(x, y, { ignoreIndex: -100 }))[0]).toBeCloseTo(sum / 3, 5);
+    const smooth = kept.reduce((s, i) => s + ce(logits[i]!, labels[i]!, 0.1), 0) / 3;
+    expect(vals(Loss.softmaxCrossEntropy(x, y, { ignoreIndex: -100, labelSmoothing: 0.1 }))[0]).toBeCloseTo(smooth, 5);
+    // the gradient of ignored rows is 0, the others (softmax - onehot) / kept
+    const g = vals(nx.grad((z) => Loss.softmaxCrossEntropy(z, y, { ignoreIndex: -100 }))(x)[0]!);
+    logits.forEach((row, i) => row.forEach((v, c) => {
+      const expected = kept.includes(i) ? (Math.exp(v - logSumExp(row)) - (c === labels[i] ? 1 : 0)) / 3 : 0;
+      expect(g[i * 3 + c]).toBeCloseTo(expected, 5);
+    }));
+    // an ignore index inside [0, C) ignores that class
+    expect(vals(Loss.softmaxCrossEntropy(x, nx.fromArray([0, 1, 2, 1], { dtype: 'int32' }), { ignoreIndex: 1, reduction: 'sum' }))[0]).toBeCloseTo(ce(logits[0]!, 0) + ce(logits[2]!, 2), 5);
+  });
+
+  it('all positions ignored: mean is NaN (as PyTorch), sum is 0; ignoreIndex with dense labels or non-integer is refused', () => {
+    const x = nx.fromArray(logits);
+    const y = nx.fromArray([-100, -100, -100, -100], { dtype: 'int32' });
+    expect(vals(Loss.softmaxCrossEntropy(x, y, { ignoreIndex: -100 }))[0]).toBeNaN();
+    expect(vals(Loss.softmaxCrossEntropy(x, y, { ignoreIndex: -100, reduction: 'sum' }))[0]).toBe(0);
+    expect(() => Loss.softmaxCrossEntropy(x, nx.zeros([4, 3]), { ignoreIndex: -100 })).toThrow(/ignoreIndex applies to int32 class ids/);
+    expect(() => Loss.softmaxCrossEntropy(x, y, { ignoreIndex: 0.5 })).toThrow(/ignoreIndex must be an integer/);
+    // the ignore index does not excuse other bad labels
+    expect(() => Loss.softmaxCrossEntropy(x, nx.fromArray([0, -100, 3, 1], { dtype: 'int32' }), { ignoreIndex: -100 })).toThrow(/label 3 at index 2 .*\(ignoreIndex is -100\)/);
+    expect(() => Loss.softmaxCrossEntropy(x, y, { ignore_index: -100 } as never)).toThrow(nx.OptionError);
   });
 });
 

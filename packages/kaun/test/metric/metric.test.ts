@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nx from '@raven/nx';
-import { Metric } from '@raven/kaun';
+import { LabelError, Metric } from '@raven/kaun';
 
 const item = (t: nx.Tensor) => t.dataSync()[0]!;
 const ids = (a: number[]) => nx.fromArray(a, { dtype: 'int32' });
@@ -68,6 +68,44 @@ describe('confusion matrix, precision, recall, f1 (scikit-learn documentation ex
     expect(item(Metric.recall(probs, truth, o))).toBeCloseTo(0.75, 6);
     expect(item(Metric.f1(probs, truth, o))).toBeCloseTo(6 / 7, 6);
     expect(item(Metric.recall(probs, truth, { ...o, posLabel: 0 }))).toBeCloseTo(1, 6);
+  });
+});
+
+describe('label range and ignoreIndex', () => {
+  const scores = nx.fromArray([[0.1, 0.9, 0], [0.8, 0.2, 0], [0.3, 0.7, 0], [0.6, 0.4, 0]]); // argmax 1 0 1 0
+
+  it('labels outside [0, C) are a LabelError in every classification metric', () => {
+    const bad = ids([1, 0, 5, 0]);
+    for (const f of [
+      () => Metric.accuracy(scores, bad),
+      () => Metric.topKAccuracy(scores, bad, { k: 1 }),
+      () => Metric.confusionMatrix(scores, bad),
+      () => Metric.precision(scores, bad),
+      () => Metric.recall(scores, bad),
+      () => Metric.f1(scores, bad),
+      () => Metric.confusion({ metric: 'f1', numClasses: 3 }).update(scores, bad),
+    ]) {
+      expect(f).toThrow(LabelError);
+      expect(f).toThrow(/label 5 at index 2 is out of range: class ids must be in \[0, 2\] for 3 classes/);
+    }
+    // id predictions: only negative labels can be caught without a class count, and with one both
+    expect(() => Metric.accuracy(ids([1, 0, 1, 0]), ids([1, -1, 0, 0]))).toThrow(/label -1 at index 1 .*non-negative/);
+    expect(() => Metric.confusionMatrix(ids([1, 0, 4, 0]), ids([1, 0, 1, 0]), { numClasses: 3 })).toThrow(/predicted ids.*label 4 at index 2/);
+  });
+
+  it('ignoreIndex leaves positions out of accuracy, top-k and the confusion matrix', () => {
+    const labels = ids([1, -100, 0, 0]); // position 1 ignored; hits at 0 and 3, miss at 2
+    expect(item(Metric.accuracy(scores, labels, { ignoreIndex: -100 }))).toBeCloseTo(2 / 3, 6);
+    expect(item(Metric.topKAccuracy(scores, labels, { k: 1, ignoreIndex: -100 }))).toBeCloseTo(2 / 3, 6);
+    expect(item(Metric.topKAccuracy(scores, labels, { k: 2, ignoreIndex: -100 }))).toBeCloseTo(1, 6);
+    const cm = Metric.confusionMatrix(scores, labels, { ignoreIndex: -100 });
+    expect(nx.toArray(cm)).toEqual([[1, 1, 0], [0, 1, 0], [0, 0, 0]]);
+    const acc = Metric.confusion({ metric: 'accuracy', numClasses: 3, ignoreIndex: -100 });
+    acc.update(scores, labels);
+    expect(acc.compute()).toBeCloseTo(2 / 3, 6);
+    acc.reset();
+    expect(item(Metric.accuracy(scores, ids([-100, -100, -100, -100]), { ignoreIndex: -100 }))).toBeNaN();
+    expect(() => Metric.accuracy(scores, labels, { ignore: -100 } as never)).toThrow(nx.OptionError);
   });
 });
 
