@@ -77,12 +77,10 @@ export class LabelError extends KaunError {
   readonly position: number;
   /** The number of classes (`undefined` when only negative labels could be checked). */
   readonly numClasses: number | undefined;
-  /** Creates the error. */
-  constructor(message: string, label: number, position: number, numClasses: number | undefined) {
+  /** Creates the error from the message and what was found. */
+  constructor(message: string, found: { label: number; position: number; numClasses: number | undefined }) {
     super(message);
     this.name = 'LabelError';
-    this.label = label;
-    this.position = position;
-    this.numClasses = numClasses;
+    ({ label: this.label, position: this.position, numClasses: this.numClasses } = found);
   }
 }

@@ -52,7 +52,7 @@ export function checkClassIds(fn: string, labels: Tensor, numClasses: number | u
       const where = labels.rank <= 1 ? `at index ${i}` : `at flat index ${i} of labels [${labels.shape.join(', ')}]`;
       const range = numClasses === undefined ? 'class ids must be non-negative' : `class ids must be in [0, ${numClasses - 1}] for ${numClasses} classes`;
       const hint = ignoreIndex === undefined ? '; to skip padding positions pass { ignoreIndex } (PyTorch uses -100)' : ` (ignoreIndex is ${ignoreIndex})`;
-      throw new LabelError(`${fn}: label ${v} ${where} is out of range: ${range}${hint}`, v, i, numClasses);
+      throw new LabelError(`${fn}: label ${v} ${where} is out of range: ${range}${hint}`, { label: v, position: i, numClasses });
     }
   }
   const counts = { kept: ids.length - ignored, ignored };
