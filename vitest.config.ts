@@ -6,7 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 // Tests import the packages by name, like users; the alias points the names at the sources.
 const shared = {
   resolve: {
-    alias: { '@raven/nx': src('nx'), '@raven/kaun-hf': src('kaun-hf'), '@raven/kaun': src('kaun') },
+    alias: { '@raven/nx/options': fileURLToPath(new URL('./packages/nx/src/options.ts', import.meta.url)), '@raven/nx': src('nx'), '@raven/kaun-hf': src('kaun-hf'), '@raven/kaun': src('kaun') },
   },
 };
 

@@ -36,9 +36,20 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
+ * Names other libraries use for our options (PyTorch's `dim`, Keras' `learning_rate`), compared
+ * without case and underscores: when the key is one of these and the function knows the target,
+ * that is the suggestion.
+ */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  dim: 'axis', axes: 'axis', keepdim: 'keepDims', learningrate: 'lr', lrate: 'lr', numepochs: 'epochs', nepochs: 'epochs',
+  betas: 'b1', beta1: 'b1', beta2: 'b2', epsilon: 'eps',
+};
+
+/**
  * The known key closest to `key` when it is close enough to be a typo: an edit distance of at
- * most a third of the longer name (at least 1), or one name a prefix of the other (both at least
- * 3 characters: `batch` / `batchSize`). `undefined` when nothing is close. @internal
+ * most a third of the longer name (at least 1), else a known synonym (PyTorch's `dim` for `axis`,
+ * `learningRate` for `lr`), else one name a prefix or suffix of the other (both at least 3 characters: `batch` /
+ * `batchSize`, `aux` / `hasAux`). `undefined` when nothing is close. @internal
  */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
@@ -53,10 +64,12 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   if (best === undefined) return undefined;
   const limit = Math.max(1, Math.floor(Math.max(key.length, best.length) / 3));
   if (bestD <= limit) return best;
+  const synonym = SYNONYMS[key.toLowerCase().replace(/_/g, '')];
+  if (synonym !== undefined && known.includes(synonym)) return synonym;
   const lk = key.toLowerCase();
   return known.find((k) => {
     const l = k.toLowerCase();
-    return Math.min(l.length, lk.length) >= 3 && (l.startsWith(lk) || lk.startsWith(l));
+    return Math.min(l.length, lk.length) >= 3 && (l.startsWith(lk) || lk.startsWith(l) || l.endsWith(lk) || lk.endsWith(l));
   });
 }
 
@@ -80,7 +93,8 @@ export function checkOptions<T extends object>(where: string, options: T | undef
   const names = Array.isArray(known) ? (known as readonly string[]) : Object.keys(known);
   if (typeof options !== 'object' || Array.isArray(options)) {
     const got = Array.isArray(options) ? 'an array' : `${typeof options} ${String(options)}`;
-    throw new OptionError(`${where}: options must be an object with keys ${names.join(', ')}; got ${got}`, where, '', undefined);
+    const hint = typeof options === 'number' && names.includes('axis') ? ` (for an axis write {axis: ${options}})` : '';
+    throw new OptionError(`${where}: options must be an object with keys ${names.join(', ')}; got ${got}${hint}`, where, '', undefined);
   }
   for (const key of Object.keys(options)) {
     if (names.includes(key)) continue;

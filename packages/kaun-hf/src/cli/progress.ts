@@ -4,6 +4,7 @@
  * seconds, done.
  * @module
  */
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 import type { DownloadProgress } from '../hub/progress.js';
 import { formatBytes, formatSeconds, formatSpeed } from './format.js';
 
@@ -25,6 +26,8 @@ export interface ProgressRendererOptions {
   /** Gap between two plain progress lines of one file (ms). Default 5000. */
   lineEveryMs?: number;
 }
+
+const RENDERER_KEYS: OptionKeys<ProgressRendererOptions> = { now: true, redrawMs: true, lineEveryMs: true };
 
 interface FileState {
   start: number;
@@ -58,6 +61,7 @@ export function createProgressRenderer(
   stream: ProgressStream,
   options: ProgressRendererOptions = {},
 ): (p: DownloadProgress) => void {
+  checkOptions('createProgressRenderer', options, RENDERER_KEYS);
   const now = options.now ?? Date.now;
   const redrawMs = options.redrawMs ?? 100;
   const lineEveryMs = options.lineEveryMs ?? 5000;

@@ -4,6 +4,7 @@
  */
 import { lstat, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { checkOptions } from '@raven/nx/options';
 
 import { resolveHubConfig } from './config.js';
 import { checkRepoId, repoFolderName } from './paths.js';
@@ -122,6 +123,7 @@ async function readRepo(path: string, repoId: string, repoType: CachedRepo['repo
  * ```
  */
 export async function listCache(options: { cacheDir?: string } = {}): Promise<CachedRepo[]> {
+  checkOptions('listCache', options, ['cacheDir']);
   const cacheDir = resolveHubConfig(options).cacheDir;
   const repos: CachedRepo[] = [];
   for (const name of await list(cacheDir)) {
@@ -154,7 +156,8 @@ export interface ClearCacheResult {
  * ```
  */
 export async function clearCache(options: { cacheDir?: string; modelId?: string } = {}): Promise<ClearCacheResult> {
-  const repos = await listCache(options);
+  checkOptions('clearCache', options, ['cacheDir', 'modelId']);
+  const repos = await listCache({ cacheDir: options.cacheDir });
   let targets = repos;
   if (options.modelId !== undefined) {
     const folder = repoFolderName(checkRepoId(options.modelId, 'clearCache'));

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
 import { HubError } from '../errors.js';
 import type { DownloadProgress } from './progress.js';
@@ -65,6 +66,14 @@ export interface HubOptions {
    */
   dispatcher?: Dispatcher;
 }
+
+/** The keys of {@link HubOptions}, for option-name checks. @internal */
+export const HUB_OPTION_KEYS: OptionKeys<HubOptions> = {
+  revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true,
+  timeoutMs: true, symlinks: true, signal: true, dispatcher: true,
+};
+const RETRY_KEYS: OptionKeys<RetryOptions> = { maxRetries: true, baseDelayMs: true, maxDelayMs: true };
+const LOCK_KEYS: OptionKeys<LockOptions> = { staleMs: true, pollMs: true };
 
 /** The settings of one call, after defaults and the environment were applied. */
 export interface HubConfig {
@@ -178,8 +187,11 @@ export function resolveHubConfig(overrides: HubOptions = {}): HubConfig {
     overrides.token === false
       ? undefined
       : overrides.token ?? envString('HF_TOKEN') ?? envString('HUGGING_FACE_HUB_TOKEN');
+  checkOptions('resolveHubConfig', overrides, HUB_OPTION_KEYS);
   const retry = overrides.retry ?? {};
   const lock = overrides.lock ?? {};
+  checkOptions('HubOptions.retry', retry, RETRY_KEYS);
+  checkOptions('HubOptions.lock', lock, LOCK_KEYS);
   return {
     endpoint: checkEndpoint(overrides.endpoint ?? envString('HF_ENDPOINT') ?? DEFAULT_ENDPOINT),
     token: token || undefined,

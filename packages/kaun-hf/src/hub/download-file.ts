@@ -4,6 +4,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
 import { EntryNotFoundError, NetworkError, OfflineError } from '../errors.js';
 import { fetchBlob } from './blob.js';
@@ -21,6 +22,8 @@ export interface DownloadFileOptions extends HubOptions {
   /** Path of the file inside the repository (`config.json`, `onnx/model.onnx`). */
   filename: string;
 }
+
+const DOWNLOAD_FILE_KEYS: OptionKeys<DownloadFileOptions> = { revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true, timeoutMs: true, symlinks: true, signal: true, dispatcher: true, modelId: true, filename: true };
 
 /** One file request after validation. */
 interface FileRequest {
@@ -147,12 +150,14 @@ async function fromCache(req: FileRequest): Promise<string | undefined> {
  * ```
  */
 export async function downloadFile(options: DownloadFileOptions): Promise<string> {
+  checkOptions('downloadFile', options, DOWNLOAD_FILE_KEYS);
   return fetchFile(options, 'downloadFile');
 }
 
-/** {@link downloadFile} with the function name used in messages. */
+/** {@link downloadFile} with the function name used in messages; callers check the option names. @internal */
 export async function fetchFile(options: DownloadFileOptions, where: string): Promise<string> {
-  const config = resolveHubConfig(options);
+  const { modelId: _id, filename: _file, ...hub } = options;
+  const config = resolveHubConfig(hub);
   const { modelId, filename } = options;
   const revision = options.revision ?? 'main';
   const segments = safeSegments(filename, 'file name', where, 'argument');
@@ -230,9 +235,11 @@ export async function fetchFile(options: DownloadFileOptions, where: string): Pr
  * Whether a file exists, without downloading it: a local folder is looked at, offline the cache,
  * else one metadata request. Used to probe for files that are not loaded (pickles).
  * @returns `false` when the file is known not to exist; throws like {@link downloadFile} otherwise.
+ * @internal
  */
 export async function probeFile(options: DownloadFileOptions, where: string): Promise<boolean> {
-  const config = resolveHubConfig(options);
+  const { modelId: _id, filename: _file, ...hub } = options;
+  const config = resolveHubConfig(hub);
   const segments = safeSegments(options.filename, 'file name', where, 'argument');
   const local = await localModelDir(options.modelId, where);
   if (local !== undefined) return exists(joinInside(local, segments, where));

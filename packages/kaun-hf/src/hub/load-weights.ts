@@ -5,7 +5,7 @@
 import * as nx from '@raven/nx';
 
 import { ModelLoadError } from '../errors.js';
-import type { HubOptions } from './config.js';
+import { HUB_OPTION_KEYS, type HubOptions } from './config.js';
 import { downloadWeights } from './weights.js';
 
 /**
@@ -28,6 +28,7 @@ import { downloadWeights } from './weights.js';
  * ```
  */
 export async function loadWeights(modelId: string, options: HubOptions = {}): Promise<Array<[string, nx.Tensor]>> {
+  nx.checkOptions('loadWeights', options, HUB_OPTION_KEYS);
   const files = await downloadWeights(modelId, options, 'loadWeights');
   const out: Array<[string, nx.Tensor]> = [];
   const origin = new Map<string, string>();

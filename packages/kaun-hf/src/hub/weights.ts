@@ -4,6 +4,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { checkOptions } from '@raven/nx/options';
 
 import {
   EntryNotFoundError,
@@ -12,7 +13,7 @@ import {
   NetworkError,
   UnsupportedWeightsError,
 } from '../errors.js';
-import type { HubOptions } from './config.js';
+import { HUB_OPTION_KEYS, type HubOptions } from './config.js';
 import { fetchFile, probeFile } from './download-file.js';
 import { safeSegments } from './paths.js';
 
@@ -89,6 +90,7 @@ export async function downloadWeights(
   options: HubOptions = {},
   where = 'downloadWeights',
 ): Promise<WeightFiles> {
+  checkOptions(where, options, HUB_OPTION_KEYS);
   let unavailable: unknown;
   const attempt = async (filename: string): Promise<string | undefined> => {
     try {
@@ -147,6 +149,7 @@ export async function downloadWeights(
  * ```
  */
 export async function loadConfig(modelId: string, options: HubOptions = {}): Promise<Record<string, unknown>> {
+  checkOptions('loadConfig', options, HUB_OPTION_KEYS);
   const path = await fetchFile({ ...options, modelId, filename: 'config.json' }, 'loadConfig');
   const data = await readJson(path, 'config.json', 'loadConfig');
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {

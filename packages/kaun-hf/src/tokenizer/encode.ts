@@ -9,7 +9,7 @@ import { TokenizerError } from '../errors.js';
 import { tokenizeUpTo, type TokenizerBackend } from './backend.js';
 import { applyTemplate, numSpecialTokens, type Pieces, type Template } from './template.js';
 import { truncatedLengths, type Strategy } from './truncation.js';
-import type { BatchEncoding, BatchEncodingArrays, EncodeOptions, Padding, TextInput } from './types.js';
+import { ENCODE_KEYS, type BatchEncoding, type BatchEncodingArrays, type EncodeOptions, type Padding, type TextInput } from './types.js';
 
 /** What encoding needs from a tokenizer. @internal */
 export interface EncodeContext {
@@ -63,6 +63,7 @@ export function encodeArrays(
   defaultPadding: Padding,
   where: string,
 ): BatchEncodingArrays {
+  nx.checkOptions(where, options, ENCODE_KEYS);
   if (!Array.isArray(inputs)) throw new TokenizerError(`${where}: expected an array of texts or pairs, got ${describe(inputs)}`);
   const addSpecial = options.addSpecialTokens ?? true;
   let maxLength = options.maxLength === undefined ? undefined : checkMaxLength(options.maxLength, where);

@@ -4,6 +4,7 @@
  * truncation and padding as `int32` tensors, decode.
  * @module
  */
+import * as nx from '@raven/nx';
 import * as path from 'node:path';
 
 import { TokenizerError } from '../errors.js';
@@ -12,7 +13,7 @@ import { encodeArrays, toTensors, type EncodeContext } from './encode.js';
 import { isFile, readJsonObject, readText, writeFiles } from './files.js';
 import { JsonBackend } from './json-backend.js';
 import { bertTemplate, numSpecialTokens, templateFromJSON, type Template } from './template.js';
-import type { BatchEncoding, BatchEncodingArrays, DecodeOptions, EncodeOptions, Encoding, TextInput, TokenizerConfig } from './types.js';
+import { DECODE_KEYS, type BatchEncoding, type BatchEncodingArrays, type DecodeOptions, type EncodeOptions, type Encoding, type TextInput, type TokenizerConfig } from './types.js';
 import { VocabBackend, parseVocab } from './vocab-backend.js';
 
 const DEFAULTS = { unk: '[UNK]', sep: '[SEP]', pad: '[PAD]', cls: '[CLS]', mask: '[MASK]' } as const;
@@ -124,6 +125,7 @@ export class Tokenizer {
    * @throws TokenizerError when the file is missing or not valid JSON, and as {@link Tokenizer.fromJSON}.
    */
   static fromFile(file: string, options: { config?: TokenizerConfig } = {}): Tokenizer {
+    nx.checkOptions('Tokenizer.fromFile', options, ['config']);
     return Tokenizer.fromJSON(readJsonObject(file, 'Tokenizer.fromFile'), options.config ?? {});
   }
 
@@ -235,9 +237,9 @@ export class Tokenizer {
   encode(text: string, options: EncodeOptions): Encoding;
   encode(text: string, pairOrOptions?: string | null | EncodeOptions, options: EncodeOptions = {}): Encoding {
     const pair = typeof pairOrOptions === 'string' ? pairOrOptions : null;
-    const opts = typeof pairOrOptions === 'object' && pairOrOptions !== null ? pairOrOptions : options;
+    if (typeof pairOrOptions === 'object' && pairOrOptions !== null) options = pairOrOptions;
     const input: TextInput = pair === null ? text : [text, pair];
-    const r = encodeArrays(this.#ctx, [input], opts, false, 'Tokenizer.encode');
+    const r = encodeArrays(this.#ctx, [input], options, false, 'Tokenizer.encode');
     return { ids: r.inputIds[0]!, tokenTypeIds: r.tokenTypeIds[0]!, attentionMask: r.attentionMask[0]!, tokens: r.tokens[0]! };
   }
 
@@ -277,6 +279,7 @@ export class Tokenizer {
    * @throws TokenizerError when an id is not an integer in `[0, vocabSize)`.
    */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    nx.checkOptions('Tokenizer.decode', options, DECODE_KEYS);
     const list = Array.from(ids);
     const bad = list.findIndex((id) => this.#backend.idToToken(id) === undefined);
     if (bad >= 0) throw new TokenizerError(`Tokenizer.decode: id ${list[bad]} at position ${bad} is not in [0, ${this.vocabSize})`);

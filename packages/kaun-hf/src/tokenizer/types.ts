@@ -54,6 +54,9 @@ export interface EncodeOptions {
   padding?: Padding;
 }
 
+/** The keys of {@link EncodeOptions}. @internal */
+export const ENCODE_KEYS: nx.OptionKeys<EncodeOptions> = { addSpecialTokens: true, maxLength: true, truncation: true, padding: true };
+
 /** Options of `Tokenizer.decode`. */
 export interface DecodeOptions {
   /** Leave out special tokens (`[CLS]`, `[SEP]`, `[PAD]`, ...). Default `false`. */
@@ -65,6 +68,9 @@ export interface DecodeOptions {
    */
   cleanUpTokenizationSpaces?: boolean;
 }
+
+/** The keys of {@link DecodeOptions}. @internal */
+export const DECODE_KEYS: nx.OptionKeys<DecodeOptions> = { skipSpecialTokens: true, cleanUpTokenizationSpaces: true };
 
 /** A batch as plain arrays, one row per input, the same fields as {@link BatchEncoding}. */
 export interface BatchEncodingArrays {

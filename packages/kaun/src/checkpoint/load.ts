@@ -129,6 +129,8 @@ export interface LoadOptions<T extends Tree = Tree> {
   like?: T;
 }
 
+const LOAD_KEYS: nx.OptionKeys<LoadOptions> = { like: true };
+
 /** A `readKeys` callback that casts each tensor to the dtype its key has in `dtypes` (freeing the original). @internal */
 export function castTo(dtypes: Map<string, nx.DType>): (key: string, t: Tensor) => Tensor {
   return (k, t) => {
@@ -182,6 +184,7 @@ export function checkTemplate(where: string, sources: Sources, template: Array<[
 export async function load<T extends Tree>(path: string, options: LoadOptions<T> & { like: T }): Promise<T>;
 export async function load(path: string, options?: LoadOptions): Promise<Tree>;
 export async function load(path: string, options: LoadOptions = {}): Promise<Tree> {
+  nx.checkOptions('Checkpoint.load', options, LOAD_KEYS);
   const where = 'Checkpoint.load';
   const { like } = options;
   if (like === undefined) {
@@ -225,6 +228,7 @@ export interface FlatCheckpoint {
  * @example `const { tensors } = await Checkpoint.loadFlat('bert/', { names: (k) => !k.startsWith('cls.') })`
  */
 export async function loadFlat(path: string, options: { names?: string[] | ((key: string) => boolean) } = {}): Promise<FlatCheckpoint> {
+  nx.checkOptions('Checkpoint.loadFlat', options, ['names']);
   const where = 'Checkpoint.loadFlat';
   const { names } = options;
   const wanted = Array.isArray(names) ? new Set(names) : undefined;

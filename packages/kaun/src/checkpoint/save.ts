@@ -33,6 +33,8 @@ export interface SaveOptions {
   maxShardSize?: number | string;
 }
 
+const SAVE_KEYS: nx.OptionKeys<SaveOptions> = { metadata: true, dtype: true, maxShardSize: true };
+
 /** Flattens a tree to checkpoint entries, refusing a bare tensor (it has no key). */
 export function entriesOf(where: string, tree: Tree): Array<[string, Tensor]> {
   const entries = flattenWithPaths(tree);
@@ -144,5 +146,6 @@ export async function saveEntries(where: string, path: string, entries: Array<[s
  * ```
  */
 export async function save(path: string, tree: Tree, options: SaveOptions = {}): Promise<void> {
+  nx.checkOptions('Checkpoint.save', options, SAVE_KEYS);
   await saveEntries('Checkpoint.save', path, entriesOf('Checkpoint.save', tree), options);
 }

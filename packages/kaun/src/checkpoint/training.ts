@@ -5,7 +5,7 @@
 import * as nx from '@raven/nx';
 import { CheckpointError } from '../errors.js';
 import type { TrainState } from '../train/index.js';
-import { loadTrees, saveTrees, type SaveTreesOptions } from './trees.js';
+import { loadTrees, SAVE_TREES_KEYS, saveTrees, type SaveTreesOptions } from './trees.js';
 
 /** The `extras` entry holding the training counters. */
 const TRAIN_KEY = 'train';
@@ -34,6 +34,7 @@ export interface LoadedTraining {
  * ```
  */
 export async function saveTraining(path: string, state: TrainState, options: SaveTreesOptions = {}): Promise<void> {
+  nx.checkOptions('Checkpoint.saveTraining', options, SAVE_TREES_KEYS);
   const where = 'Checkpoint.saveTraining';
   if (state === null || typeof state !== 'object' || state.vars === undefined || state.optState === undefined) {
     throw new CheckpointError(`${where}: expected a Train state {vars, optState, step, key}`);
@@ -63,6 +64,7 @@ export async function saveTraining(path: string, state: TrainState, options: Sav
  * ```
  */
 export async function loadTraining(path: string, options: { like: TrainState }): Promise<LoadedTraining> {
+  nx.checkOptions('Checkpoint.loadTraining', options, ['like']);
   const where = 'Checkpoint.loadTraining';
   const { like } = options;
   if (like === null || typeof like !== 'object' || like.vars === undefined || like.optState === undefined) {

@@ -23,6 +23,9 @@ export interface SaveTreesOptions extends SaveOptions {
   extras?: Record<string, unknown>;
 }
 
+/** The keys of {@link SaveTreesOptions}. @internal */
+export const SAVE_TREES_KEYS: nx.OptionKeys<SaveTreesOptions> = { metadata: true, dtype: true, maxShardSize: true, extras: true };
+
 /** What {@link loadTrees} returns. */
 export interface LoadedTrees<T extends Record<string, Tree>> {
   /** The trees, shaped like the template. The caller owns the tensors. */
@@ -55,6 +58,7 @@ function checkNames(where: string, trees: Record<string, unknown>): void {
  * ```
  */
 export async function saveTrees(path: string, trees: Record<string, Tree>, options: SaveTreesOptions = {}): Promise<void> {
+  nx.checkOptions('Checkpoint.saveTrees', options, SAVE_TREES_KEYS);
   const where = 'Checkpoint.saveTrees';
   checkNames(where, trees);
   const { extras, ...rest } = options;
@@ -85,6 +89,7 @@ export async function saveTrees(path: string, trees: Record<string, Tree>, optio
  * ```
  */
 export async function loadTrees<T extends Record<string, Tree>>(path: string, options: { like: T }): Promise<LoadedTrees<T>> {
+  nx.checkOptions('Checkpoint.loadTrees', options, ['like']);
   const where = 'Checkpoint.loadTrees';
   const { like } = options;
   checkNames(where, like);

@@ -145,6 +145,8 @@ export interface FromGeneratorOptions {
   length?: number;
 }
 
+const FROM_GENERATOR_KEYS: nx.OptionKeys<FromGeneratorOptions> = { length: true };
+
 /**
  * A dataset from a function giving each epoch's elements (a generator function works).
  * Elements are handed to the consumer, who disposes them.
@@ -156,6 +158,7 @@ export interface FromGeneratorOptions {
  * ```
  */
 export function fromGenerator<T>(make: (epoch: number) => Iterable<T>, options: FromGeneratorOptions = {}): Dataset<T> {
+  nx.checkOptions('Data.fromGenerator', options, FROM_GENERATOR_KEYS);
   if (typeof make !== 'function') throw new DataError(`Data.fromGenerator: expected a function of the epoch, got ${typeof make}`);
   return new Dataset<T>((epoch) => make(epoch)[Symbol.iterator](), options.length);
 }

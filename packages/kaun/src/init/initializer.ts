@@ -53,12 +53,15 @@ export interface UniformOptions {
   high?: number;
 }
 
+const UNIFORM_KEYS: nx.OptionKeys<UniformOptions> = { scale: true, low: true, high: true };
+
 /**
  * Uniform samples in `[low, high)`; `uniform({scale})` is `[0, scale)`; `uniform()` is `[0, 0.01)`.
  * @throws KaunError unless `low < high` (so `scale` must be positive).
  * @example `Init.uniform({ low: -0.1, high: 0.1 })`
  */
 export function uniform(options: UniformOptions = {}): Initializer {
+  nx.checkOptions('Init.uniform', options, UNIFORM_KEYS);
   const fn = 'Init.uniform';
   if (options.scale !== undefined) checkNonNegative(fn, 'scale', options.scale);
   const low = options.low ?? 0;
@@ -75,12 +78,15 @@ export interface NormalOptions {
   mean?: number;
 }
 
+const NORMAL_KEYS: nx.OptionKeys<NormalOptions> = { std: true, mean: true };
+
 /**
  * Normal samples `N(mean, std^2)`.
  * @throws KaunError when `std` is negative.
  * @example `Init.normal({ std: 0.02 })` (BERT's initializer range)
  */
 export function normal(options: NormalOptions = {}): Initializer {
+  nx.checkOptions('Init.normal', options, NORMAL_KEYS);
   const std = options.std ?? 0.01;
   const mean = options.mean ?? 0;
   checkNonNegative('Init.normal', 'std', std);
@@ -99,6 +105,8 @@ export interface TruncatedNormalOptions {
   upper?: number;
 }
 
+const TRUNCATED_KEYS: nx.OptionKeys<TruncatedNormalOptions> = { std: true, mean: true, lower: true, upper: true };
+
 /**
  * Normal samples `N(mean, std^2)` truncated to `[mean + lower*std, mean + upper*std]`
  * (default two standard deviations). The result's standard deviation is smaller than `std`
@@ -106,6 +114,7 @@ export interface TruncatedNormalOptions {
  * @throws KaunError when `std` is negative or `upper <= lower`.
  */
 export function truncatedNormal(options: TruncatedNormalOptions = {}): Initializer {
+  nx.checkOptions('Init.truncatedNormal', options, TRUNCATED_KEYS);
   const fn = 'Init.truncatedNormal';
   const std = options.std ?? 0.01;
   const mean = options.mean ?? 0;

@@ -45,6 +45,8 @@ export interface VarianceScalingOptions {
   distribution?: Distribution;
 }
 
+const VARIANCE_SCALING_KEYS: nx.OptionKeys<VarianceScalingOptions> = { scale: true, mode: true, distribution: true };
+
 /**
  * The standard deviation of a standard normal truncated to [-2, 2]; dividing by it makes a
  * truncated draw's variance the target one (the constant JAX and Flax use).
@@ -61,6 +63,7 @@ export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
  * @example `Init.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' })`
  */
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
+  nx.checkOptions('Init.varianceScaling', options, VARIANCE_SCALING_KEYS);
   const fn = 'Init.varianceScaling';
   const scale = options.scale ?? 1;
   const mode = options.mode ?? 'fanIn';

@@ -7,7 +7,7 @@ import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { LayerError } from '../errors.js';
 import * as A from './activation.js';
-import { type ApplyOptions, type Layer, emptyVars } from './layer.js';
+import { APPLY_KEYS, type ApplyOptions, type Layer, emptyVars } from './layer.js';
 
 /**
  * A layer without parameters or state that computes `f(x)` (`f` also gets the apply options).
@@ -17,7 +17,10 @@ import { type ApplyOptions, type Layer, emptyVars } from './layer.js';
 export function fn<In = Tensor, Out = Tensor>(f: (x: In, options: ApplyOptions) => Out): Layer<In, Out> {
   return {
     init: (o) => emptyVars(o.dtype),
-    apply: (vars, x, options = {}) => ({ y: nx.scope(() => f(x, options)), state: vars.state }),
+    apply: (vars, x, options = {}) => {
+      nx.checkOptions('Layer.fn: apply', options, APPLY_KEYS);
+      return { y: nx.scope(() => f(x, options)), state: vars.state };
+    },
   };
 }
 
@@ -30,8 +33,11 @@ export interface GeluOptions {
   approximate?: 'none' | 'tanh';
 }
 
+const GELU_KEYS: nx.OptionKeys<GeluOptions> = { approximate: true };
+
 /** GELU layer, exact (default) or the tanh approximation. */
 export function gelu(options: GeluOptions = {}): Layer {
+  nx.checkOptions('Layer.gelu', options, GELU_KEYS);
   const a = options.approximate ?? 'none';
   if (a !== 'none' && a !== 'tanh') throw new LayerError(`Layer.gelu: approximate must be 'none' or 'tanh', got ${String(a)}`);
   return fn(a === 'tanh' ? A.geluTanh : A.gelu);
@@ -52,14 +58,18 @@ export interface SoftmaxOptions {
   axis?: number;
 }
 
+const SOFTMAX_KEYS: nx.OptionKeys<SoftmaxOptions> = { axis: true };
+
 /** Softmax layer along `axis` (default -1). */
 export function softmax(options: SoftmaxOptions = {}): Layer {
+  nx.checkOptions('Layer.softmax', options, SOFTMAX_KEYS);
   const axis = options.axis ?? -1;
   return fn((x: Tensor) => A.softmax(x, axis));
 }
 
 /** Log-softmax layer along `axis` (default -1). */
 export function logSoftmax(options: SoftmaxOptions = {}): Layer {
+  nx.checkOptions('Layer.logSoftmax', options, SOFTMAX_KEYS);
   const axis = options.axis ?? -1;
   return fn((x: Tensor) => A.logSoftmax(x, axis));
 }
@@ -70,8 +80,11 @@ export interface LeakyReluOptions {
   negativeSlope?: number;
 }
 
+const LEAKY_RELU_KEYS: nx.OptionKeys<LeakyReluOptions> = { negativeSlope: true };
+
 /** Leaky ReLU layer. */
 export function leakyRelu(options: LeakyReluOptions = {}): Layer {
+  nx.checkOptions('Layer.leakyRelu', options, LEAKY_RELU_KEYS);
   const s = options.negativeSlope ?? 0.01;
   return fn((x: Tensor) => A.leakyRelu(x, s));
 }
@@ -82,8 +95,11 @@ export interface EluOptions {
   alpha?: number;
 }
 
+const ELU_KEYS: nx.OptionKeys<EluOptions> = { alpha: true };
+
 /** ELU layer. */
 export function elu(options: EluOptions = {}): Layer {
+  nx.checkOptions('Layer.elu', options, ELU_KEYS);
   const alpha = options.alpha ?? 1;
   return fn((x: Tensor) => A.elu(x, alpha));
 }

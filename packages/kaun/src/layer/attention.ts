@@ -10,7 +10,7 @@ import { type Initializer, torchBias, torchDefault } from '../init/index.js';
 import type { Tree } from '../ptree/index.js';
 import { checkPositiveInt, fmt, param } from './_util.js';
 import { applyDropout } from './dropout.js';
-import type { Key, Layer } from './layer.js';
+import { APPLY_KEYS, type Key, type Layer } from './layer.js';
 
 /** What a masked score becomes before the softmax (finite, so a fully masked row stays finite). */
 const MASKED = -1e9;
@@ -33,6 +33,8 @@ export interface AttentionOptions {
   scale?: number;
 }
 
+const ATTENTION_KEYS: nx.OptionKeys<AttentionOptions> = { mask: true, causal: true, dropout: true, key: true, scale: true };
+
 function causalBias(lq: number, lk: number): Tensor {
   const data = new Float32Array(lq * lk);
   for (let i = 0; i < lq; i++) for (let j = i + 1; j < lk; j++) data[i * lk + j] = MASKED;
@@ -52,6 +54,7 @@ function causalBias(lq: number, lk: number): Tensor {
  * @example `Layer.scaledDotProductAttention(q, k, v, { mask: nx.reshape(padMask, [b, 1, 1, lk]) })`
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  nx.checkOptions('Layer.scaledDotProductAttention', options, ATTENTION_KEYS);
   const fn = 'Layer.scaledDotProductAttention';
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) throw new LayerError(`${fn}: expected q [B, H, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv], got ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`);
   const [b, h, lq, d] = q.shape as [number, number, number, number];
@@ -122,6 +125,8 @@ export interface MultiHeadAttentionOptions {
   biasInit?: Initializer;
 }
 
+const MHA_KEYS: nx.OptionKeys<MultiHeadAttentionOptions> = { embedDim: true, numHeads: true, numKvHeads: true, kvDim: true, bias: true, dropout: true, causal: true, weightInit: true, biasInit: true };
+
 function project(x: Tensor, p: Tree, fn: string, name: string, useBias: boolean): Tensor {
   const where = `${fn} (${name})`;
   const w = param(where, p, 'weight');
@@ -146,6 +151,7 @@ function project(x: Tensor, p: Tree, fn: string, name: string, useBias: boolean)
  * ```
  */
 export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<Tensor | AttentionInput, Tensor> {
+  nx.checkOptions('Layer.multiHeadAttention', options, MHA_KEYS);
   const fn = 'Layer.multiHeadAttention';
   const e = options.embedDim;
   const h = options.numHeads;
@@ -177,6 +183,7 @@ export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<Te
       return { params, state: {}, dtype };
     },
     apply(vars, input, o = {}) {
+      nx.checkOptions(`${fn}: apply`, o, APPLY_KEYS);
       const inp: AttentionInput = nx.isTensor(input) ? { query: input } : input;
       const query = inp.query;
       const keyIn = inp.key ?? query;

@@ -7,7 +7,7 @@ import type { Tensor } from '@raven/nx';
 import { LayerError } from '../errors.js';
 import type { Tree } from '../ptree/index.js';
 import { checkPositiveInt, fmt, param } from './_util.js';
-import type { Layer } from './layer.js';
+import { APPLY_KEYS, type Layer } from './layer.js';
 
 /** Options of {@link batchNorm}. */
 export interface BatchNormOptions {
@@ -23,6 +23,8 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
+const BATCH_NORM_KEYS: nx.OptionKeys<BatchNormOptions> = { numFeatures: true, eps: true, momentum: true, affine: true, trackRunningStats: true };
+
 /**
  * Batch normalization over every axis but the channel axis 1, as `torch.nn.BatchNorm1d/2d`.
  *
@@ -37,6 +39,7 @@ export interface BatchNormOptions {
  * @example `Layer.sequential([Layer.conv2d({...}), Layer.batchNorm({ numFeatures: 32 }), Layer.relu()])`
  */
 export function batchNorm(options: BatchNormOptions): Layer {
+  nx.checkOptions('Layer.batchNorm', options, BATCH_NORM_KEYS);
   const fn = 'Layer.batchNorm';
   const c = options.numFeatures;
   checkPositiveInt(fn, 'numFeatures', c);
@@ -55,6 +58,7 @@ export function batchNorm(options: BatchNormOptions): Layer {
       return { params, state, dtype };
     },
     apply(vars, x, o = {}) {
+      nx.checkOptions(`${fn}: apply`, o, APPLY_KEYS);
       if (x.rank < 2 || x.shape[1] !== c) throw new LayerError(`${fn}: expected input [N, ${c}, ...] (channels on axis 1), got shape ${fmt(x.shape)}`);
       const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
       const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);

@@ -8,7 +8,7 @@ import type { Tensor } from '@raven/nx';
 import { LayerError } from '../errors.js';
 import { isDict } from '../ptree/tree.js';
 import type { Tree } from '../ptree/index.js';
-import type { ApplyOptions, Layer, Vars } from './layer.js';
+import { APPLY_KEYS, INIT_KEYS, type ApplyOptions, type Layer, type Vars } from './layer.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -44,7 +44,9 @@ export function sequential<In = Tensor, Out = Tensor>(layers: ReadonlyArray<Laye
     }
   });
   return {
-    init({ key, dtype = 'float32' }) {
+    init(o) {
+      nx.checkOptions(`${fn}: init`, o, INIT_KEYS);
+      const { key, dtype = 'float32' } = o;
       const keys = nx.random.split(key, n);
       const params: Tree[] = [];
       const state: Tree[] = [];
@@ -56,6 +58,7 @@ export function sequential<In = Tensor, Out = Tensor>(layers: ReadonlyArray<Laye
       return { params, state, dtype };
     },
     apply(vars, x, options = {}) {
+      nx.checkOptions(`${fn}: apply`, options, APPLY_KEYS);
       const { params, state } = vars;
       if (!Array.isArray(params) || params.length !== n) throw new LayerError(`${fn}: expected params to be a list of ${n} entries, got ${Array.isArray(params) ? `a list of ${params.length}` : 'something else'}`);
       if (!Array.isArray(state) || state.length !== n) throw new LayerError(`${fn}: expected state to be a list of ${n} entries, got ${Array.isArray(state) ? `a list of ${state.length}` : 'something else'}`);
@@ -119,7 +122,9 @@ export function named<In = Tensor, Out = Tensor>(
   const index = new Map(names.map((k, i) => [k, i]));
   const fwd = forward ?? ((call: CallChild, x: In) => names.reduce<unknown>((h, k) => call(k, h), x) as Out);
   return {
-    init({ key, dtype = 'float32' }) {
+    init(o) {
+      nx.checkOptions(`${fn}: init`, o, INIT_KEYS);
+      const { key, dtype = 'float32' } = o;
       const keys = nx.random.split(key, names.length);
       const params: Record<string, Tree> = {};
       const state: Record<string, Tree> = {};
@@ -131,6 +136,7 @@ export function named<In = Tensor, Out = Tensor>(
       return { params, state, dtype };
     },
     apply(vars, x, options = {}) {
+      nx.checkOptions(`${fn}: apply`, options, APPLY_KEYS);
       const { params, state } = vars;
       if (!isDict(params) || !isDict(state)) throw new LayerError(`${fn}: expected params and state to be dicts keyed by the children's names (${names.join(', ')})`);
       const newState: Record<string, Tree> = { ...state };

@@ -43,6 +43,8 @@ export interface Conv2dOptions {
   biasInit?: Initializer;
 }
 
+const CONV2D_KEYS: nx.OptionKeys<Conv2dOptions> = { inChannels: true, outChannels: true, kernelSize: true, stride: true, padding: true, dilation: true, groups: true, bias: true, weightInit: true, biasInit: true };
+
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 function checkPair(fn: string, name: string, v: Pair, allowZero = false): [number, number] {
@@ -110,6 +112,7 @@ function convLayer(fn: string, rank: 1 | 2, o: { inChannels: number; outChannels
  * @example `Layer.conv2d({ inChannels: 1, outChannels: 32, kernelSize: 3, padding: 'same' })`
  */
 export function conv2d(options: Conv2dOptions): Layer {
+  nx.checkOptions('Layer.conv2d', options, CONV2D_KEYS);
   const fn = 'Layer.conv2d';
   const kernel = checkPair(fn, 'kernelSize', options.kernelSize);
   const stride = checkPair(fn, 'stride', options.stride ?? 1);
@@ -142,6 +145,8 @@ export interface Conv1dOptions {
   biasInit?: Initializer;
 }
 
+const CONV1D_KEYS: nx.OptionKeys<Conv1dOptions> = { inChannels: true, outChannels: true, kernelSize: true, stride: true, padding: true, dilation: true, groups: true, bias: true, weightInit: true, biasInit: true };
+
 /**
  * 1-d convolution (cross-correlation), as `torch.nn.Conv1d` with `groups = 1`.
  *
@@ -150,6 +155,7 @@ export interface Conv1dOptions {
  * @throws LayerError for invalid sizes or (at apply) an input that is not `[N, C, L]`.
  */
 export function conv1d(options: Conv1dOptions): Layer {
+  nx.checkOptions('Layer.conv1d', options, CONV1D_KEYS);
   const fn = 'Layer.conv1d';
   checkPositiveInt(fn, 'kernelSize', options.kernelSize);
   const stride = options.stride ?? 1;

@@ -5,7 +5,7 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { LayerError } from '../errors.js';
-import type { Key, Layer } from './layer.js';
+import { APPLY_KEYS, type Key, type Layer } from './layer.js';
 
 function checkRate(fn: string, rate: unknown): void {
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new LayerError(`${fn}: rate must be a number in [0, 1), got ${String(rate)}`);
@@ -38,6 +38,8 @@ export interface DropoutOptions {
   rate: number;
 }
 
+const DROPOUT_KEYS: nx.OptionKeys<DropoutOptions> = { rate: true };
+
 /**
  * Dropout layer, as `torch.nn.Dropout`: identity when not training; in training, inverted
  * dropout ({@link applyDropout}) with the apply key. No parameters, no state; output shape = input shape.
@@ -45,12 +47,14 @@ export interface DropoutOptions {
  * @example `model.apply(vars, x, { training: true, key: nx.random.key(step) })`
  */
 export function dropout(options: DropoutOptions): Layer {
+  nx.checkOptions('Layer.dropout', options, DROPOUT_KEYS);
   const fn = 'Layer.dropout';
   checkRate(fn, options.rate);
   const rate = options.rate;
   return {
     init: ({ dtype = 'float32' }) => ({ params: {}, state: {}, dtype }),
     apply(vars, x, o = {}) {
+      nx.checkOptions(`${fn}: apply`, o, APPLY_KEYS);
       if (!o.training || rate === 0) return { y: x, state: vars.state };
       return { y: applyDropout(x, rate, o.key, fn), state: vars.state };
     },

@@ -18,6 +18,8 @@ export interface EmbeddingOptions {
   weightInit?: Initializer;
 }
 
+const EMBEDDING_KEYS: nx.OptionKeys<EmbeddingOptions> = { numEmbeddings: true, embeddingDim: true, weightInit: true };
+
 /**
  * A lookup table, as `torch.nn.Embedding`: row `i` of `weight` for each index `i`.
  *
@@ -27,6 +29,7 @@ export interface EmbeddingOptions {
  * @example `Layer.embedding({ numEmbeddings: 30522, embeddingDim: 128 })`
  */
 export function embedding(options: EmbeddingOptions): Layer {
+  nx.checkOptions('Layer.embedding', options, EMBEDDING_KEYS);
   const fn = 'Layer.embedding';
   const { numEmbeddings, embeddingDim } = options;
   checkPositiveInt(fn, 'numEmbeddings', numEmbeddings);

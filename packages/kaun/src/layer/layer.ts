@@ -41,6 +41,11 @@ export interface ApplyOptions {
   context?: Record<string, unknown>;
 }
 
+/** The keys of {@link InitOptions}. @internal */
+export const INIT_KEYS: nx.OptionKeys<InitOptions> = { key: true, dtype: true };
+/** The keys of {@link ApplyOptions}. @internal */
+export const APPLY_KEYS: nx.OptionKeys<ApplyOptions> = { training: true, key: true, context: true };
+
 /** What {@link Layer.apply} returns: the output and the new state (the old one when unchanged). */
 export interface Output<Out = Tensor> {
   /** The output. */

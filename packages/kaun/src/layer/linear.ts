@@ -26,6 +26,8 @@ export interface LinearOptions {
   biasInit?: Initializer;
 }
 
+const LINEAR_KEYS: nx.OptionKeys<LinearOptions> = { inFeatures: true, outFeatures: true, bias: true, weightInit: true, biasInit: true };
+
 /**
  * A fully connected layer `y = x W^T + b`, as `torch.nn.Linear`.
  *
@@ -42,6 +44,7 @@ export interface LinearOptions {
  * ```
  */
 export function linear(options: LinearOptions): Layer {
+  nx.checkOptions('Layer.linear', options, LINEAR_KEYS);
   const fn = 'Layer.linear';
   const { inFeatures, outFeatures } = options;
   checkPositiveInt(fn, 'inFeatures', inFeatures);

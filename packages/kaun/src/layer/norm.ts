@@ -22,6 +22,8 @@ export interface LayerNormOptions {
   bias?: boolean;
 }
 
+const LAYER_NORM_KEYS: nx.OptionKeys<LayerNormOptions> = { normalizedShape: true, dim: true, eps: true, elementwiseAffine: true, bias: true };
+
 function normShape(fn: string, o: { normalizedShape?: number | number[]; dim?: number }): number[] {
   const s = o.normalizedShape ?? o.dim;
   if (s === undefined) throw new LayerError(`${fn}: give normalizedShape or dim`);
@@ -49,6 +51,7 @@ function checkTrailing(fn: string, x: nx.Tensor, shape: number[]): number[] {
  * @example `Layer.layerNorm({ dim: 768, eps: 1e-12 })` (BERT)
  */
 export function layerNorm(options: LayerNormOptions): Layer {
+  nx.checkOptions('Layer.layerNorm', options, LAYER_NORM_KEYS);
   const fn = 'Layer.layerNorm';
   const shape = normShape(fn, options);
   const eps = options.eps ?? 1e-5;
@@ -90,6 +93,8 @@ export interface RmsNormOptions {
   elementwiseAffine?: boolean;
 }
 
+const RMS_NORM_KEYS: nx.OptionKeys<RmsNormOptions> = { normalizedShape: true, dim: true, eps: true, elementwiseAffine: true };
+
 /**
  * RMS normalization, as `torch.nn.RMSNorm`: `x / sqrt(mean(x^2) + eps) * weight` over the
  * trailing `normalizedShape` axes.
@@ -99,6 +104,7 @@ export interface RmsNormOptions {
  * @throws LayerError for invalid options, or (at apply) an input not ending in `normalizedShape`.
  */
 export function rmsNorm(options: RmsNormOptions): Layer {
+  nx.checkOptions('Layer.rmsNorm', options, RMS_NORM_KEYS);
   const fn = 'Layer.rmsNorm';
   const shape = normShape(fn, options);
   const eps = options.eps ?? 1e-6;

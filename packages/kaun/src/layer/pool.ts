@@ -20,6 +20,8 @@ export interface Pool2dOptions {
   padding?: 'same' | 'valid';
 }
 
+const POOL_KEYS: nx.OptionKeys<Pool2dOptions> = { kernelSize: true, stride: true, padding: true };
+
 function checkPool(name: string, o: Pool2dOptions): void {
   const ok = (v: unknown) => (typeof v === 'number' ? Number.isInteger(v) && v > 0 : Array.isArray(v) && v.length === 2 && v.every((d) => Number.isInteger(d) && d > 0));
   if (!ok(o.kernelSize)) throw new LayerError(`${name}: kernelSize must be a positive integer or a pair, got ${JSON.stringify(o.kernelSize)}`);
@@ -41,11 +43,13 @@ function pool(name: string, f: (x: Tensor, o: nx.Pool2dOptions) => Tensor, o: Po
  * @example `Layer.maxPool2d({ kernelSize: 2 })` halves height and width.
  */
 export function maxPool2d(options: Pool2dOptions): Layer {
+  nx.checkOptions('Layer.maxPool2d', options, POOL_KEYS);
   return pool('Layer.maxPool2d', nx.maxPool2d, options);
 }
 
 /** 2-d average pooling, as `torch.nn.AvgPool2d` (with `'same'`, padding is left out of the average). */
 export function avgPool2d(options: Pool2dOptions): Layer {
+  nx.checkOptions('Layer.avgPool2d', options, POOL_KEYS);
   return pool('Layer.avgPool2d', nx.avgPool2d, options);
 }
 
@@ -57,12 +61,15 @@ export interface FlattenOptions {
   endDim?: number;
 }
 
+const FLATTEN_KEYS: nx.OptionKeys<FlattenOptions> = { startDim: true, endDim: true };
+
 /**
  * Merges axes `startDim..endDim` into one, as `torch.nn.Flatten`: `[N, C, H, W] -> [N, C*H*W]`
  * with the defaults.
  * @throws LayerError (at apply) when the axes are out of range for the input.
  */
 export function flatten(options: FlattenOptions = {}): Layer {
+  nx.checkOptions('Layer.flatten', options, FLATTEN_KEYS);
   const start = options.startDim ?? 1;
   const end = options.endDim ?? -1;
   return fn((x: Tensor) => {

@@ -18,6 +18,9 @@ export interface ReductionOptions {
   reduction?: Reduction;
 }
 
+/** The keys of {@link ReductionOptions}. @internal */
+export const REDUCTION_KEYS: nx.OptionKeys<ReductionOptions> = { reduction: true };
+
 /** Applies a reduction. @internal */
 export function reduce(fn: string, x: Tensor, reduction: Reduction | undefined): Tensor {
   switch (reduction ?? 'mean') {

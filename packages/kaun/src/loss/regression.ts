@@ -5,7 +5,7 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
-import { asFloat, reduce, sameShape, type ReductionOptions } from './reduce.js';
+import { asFloat, reduce, REDUCTION_KEYS, sameShape, type ReductionOptions } from './reduce.js';
 
 /**
  * Squared error `(pred - target)^2`, elementwise, then reduced (mean by default: PyTorch's
@@ -13,6 +13,7 @@ import { asFloat, reduce, sameShape, type ReductionOptions } from './reduce.js';
  * @throws ShapeError when the shapes differ.
  */
 export function mse(pred: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  nx.checkOptions('Loss.mse', options, REDUCTION_KEYS);
   sameShape('Loss.mse', pred, target, 'pred', 'target');
   return nx.scope(() => reduce('Loss.mse', nx.squaredDifference(asFloat(pred), asFloat(target)), options.reduction));
 }
@@ -23,6 +24,7 @@ export function mse(pred: Tensor, target: Tensor, options: ReductionOptions = {}
  * @throws ShapeError when the shapes differ.
  */
 export function mae(pred: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  nx.checkOptions('Loss.mae', options, REDUCTION_KEYS);
   sameShape('Loss.mae', pred, target, 'pred', 'target');
   return nx.scope(() => reduce('Loss.mae', nx.abs(nx.sub(asFloat(pred), asFloat(target))), options.reduction));
 }
@@ -33,12 +35,15 @@ export interface HuberOptions extends ReductionOptions {
   delta?: number;
 }
 
+const HUBER_KEYS: nx.OptionKeys<HuberOptions> = { reduction: true, delta: true };
+
 /**
  * Huber loss, elementwise on `d = pred - target`: `0.5 d^2` for `|d| <= delta`, else
  * `delta * (|d| - 0.5 delta)` (PyTorch's `huber_loss`), then reduced.
  * @throws ShapeError when the shapes differ; KaunError for a non-positive `delta`.
  */
 export function huber(pred: Tensor, target: Tensor, options: HuberOptions = {}): Tensor {
+  nx.checkOptions('Loss.huber', options, HUBER_KEYS);
   const fn = 'Loss.huber';
   const delta = options.delta ?? 1;
   if (!(typeof delta === 'number' && delta > 0 && Number.isFinite(delta))) throw new KaunError(`${fn}: delta must be a positive number, got ${String(delta)}`);

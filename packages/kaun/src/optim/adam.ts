@@ -20,6 +20,8 @@ export interface ScaleByAdamOptions {
   eps?: number;
 }
 
+const ADAM_KEYS: nx.OptionKeys<ScaleByAdamOptions> = { b1: true, b2: true, eps: true };
+
 /**
  * Rescales gradients by Adam's bias-corrected moments. With `t` the update number counting from
  * 1 and `g` the gradient:
@@ -35,6 +37,7 @@ export interface ScaleByAdamOptions {
  * @throws OptimError for options out of range (`b1`, `b2` in [0, 1), `eps` >= 0).
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
+  nx.checkOptions('Optim.scaleByAdam', options, ADAM_KEYS);
   const fn = 'Optim.scaleByAdam';
   const b1 = checkNumber(fn, 'b1', options.b1 ?? 0.9, 0, 1);
   const b2 = checkNumber(fn, 'b2', options.b2 ?? 0.999, 0, 1);

@@ -5,6 +5,7 @@
  * counting from 0 for the first update.
  * @module
  */
+import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { OptimError } from '../errors.js';
 import { scaleByAdam } from './adam.js';
@@ -25,6 +26,8 @@ export interface SgdOptions {
   weightDecay?: number;
 }
 
+const SGD_KEYS: nx.OptionKeys<SgdOptions> = { lr: true, momentum: true, nesterov: true, weightDecay: true };
+
 /**
  * Stochastic gradient descent, as `torch.optim.SGD` (dampening 0):
  * `g = grad + weightDecay * p`; with momentum `buf = momentum * buf + g` (buf starts at 0, so the
@@ -34,6 +37,7 @@ export interface SgdOptions {
  * @example `const opt = Optim.sgd({ lr: 0.1, momentum: 0.9 })`
  */
 export function sgd(options: SgdOptions = {}): Optimizer {
+  nx.checkOptions('Optim.sgd', options, SGD_KEYS);
   const fn = 'Optim.sgd';
   const lr = checkLr(fn, options.lr ?? 1e-3);
   const momentum = checkNumber(fn, 'momentum', options.momentum ?? 0, 0);
@@ -61,6 +65,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
+const ADAM_KEYS: nx.OptionKeys<AdamOptions> = { lr: true, b1: true, b2: true, eps: true, weightDecay: true };
+
 /**
  * Adam, as `torch.optim.Adam`: `chain(scaleByAdam({b1, b2, eps}), scaleByLearningRate(lr))`
  * (see {@link scaleByAdam} for the formulas; steps count from 1 in the bias corrections). A
@@ -70,6 +76,7 @@ export interface AdamOptions {
  * @example `const opt = Optim.adam({ lr: 1e-3 })`
  */
 export function adam(options: AdamOptions = {}): Optimizer {
+  nx.checkOptions('Optim.adam', options, ADAM_KEYS);
   const fn = 'Optim.adam';
   const lr = checkLr(fn, options.lr ?? 1e-3);
   const wd = checkNumber(fn, 'weightDecay', options.weightDecay ?? 0, 0);
@@ -85,6 +92,8 @@ export interface AdamWOptions extends Omit<AdamOptions, 'weightDecay'> {
   mask?: (path: string, param: Tensor) => boolean;
 }
 
+const ADAMW_KEYS: nx.OptionKeys<AdamWOptions> = { lr: true, b1: true, b2: true, eps: true, weightDecay: true, mask: true };
+
 /**
  * AdamW, matching `torch.optim.AdamW` step for step. With `t` counting from 1:
  * `p -= lr * weightDecay * p` (decoupled decay, with the current learning rate);
@@ -98,6 +107,7 @@ export interface AdamWOptions extends Omit<AdamOptions, 'weightDecay'> {
  * @example `const opt = Optim.adamw({ lr: Optim.Schedule.warmupLinear({ peak: 5e-5, warmupSteps: 100, totalSteps: 1000 }) })`
  */
 export function adamw(options: AdamWOptions = {}): Optimizer {
+  nx.checkOptions('Optim.adamw', options, ADAMW_KEYS);
   const fn = 'Optim.adamw';
   const lr = checkLr(fn, options.lr ?? 1e-3);
   const wd = checkNumber(fn, 'weightDecay', options.weightDecay ?? 0.01, 0);
@@ -121,6 +131,8 @@ export interface RmspropOptions {
   weightDecay?: number;
 }
 
+const RMSPROP_KEYS: nx.OptionKeys<RmspropOptions> = { lr: true, alpha: true, eps: true, momentum: true, centered: true, weightDecay: true };
+
 /**
  * RMSprop with PyTorch's semantics (`torch.optim.RMSprop`), which differ from Optax's and Keras'
  * (eps outside the square root, no bias correction, `nu` starts at 0):
@@ -130,6 +142,7 @@ export interface RmspropOptions {
  * @throws OptimError for options out of range.
  */
 export function rmsprop(options: RmspropOptions = {}): Optimizer {
+  nx.checkOptions('Optim.rmsprop', options, RMSPROP_KEYS);
   const fn = 'Optim.rmsprop';
   const lr = checkLr(fn, options.lr ?? 1e-2);
   const momentum = checkNumber(fn, 'momentum', options.momentum ?? 0, 0);
@@ -154,6 +167,8 @@ export interface AdagradOptions {
   weightDecay?: number;
 }
 
+const ADAGRAD_KEYS: nx.OptionKeys<AdagradOptions> = { lr: true, initialAccumulatorValue: true, eps: true, weightDecay: true };
+
 /**
  * Adagrad with PyTorch's semantics (`torch.optim.Adagrad` without `lr_decay`; pass a schedule
  * `(s) => lr / (1 + s * lrDecay)` for that): `g = grad + weightDecay * p`; `sum += g^2`;
@@ -161,6 +176,7 @@ export interface AdagradOptions {
  * @throws OptimError for options out of range.
  */
 export function adagrad(options: AdagradOptions = {}): Optimizer {
+  nx.checkOptions('Optim.adagrad', options, ADAGRAD_KEYS);
   const fn = 'Optim.adagrad';
   const lr = checkLr(fn, options.lr ?? 1e-2);
   const wd = checkNumber(fn, 'weightDecay', options.weightDecay ?? 0, 0);

@@ -20,6 +20,8 @@ export interface ScaleByRmsOptions {
   centered?: boolean;
 }
 
+const RMS_KEYS: nx.OptionKeys<ScaleByRmsOptions> = { decay: true, eps: true, centered: true };
+
 /**
  * Divides gradients by the root of a running mean of their squares, as `torch.optim.RMSprop`:
  * `nu = decay nu + (1 - decay) g^2`, `update = g / (sqrt(nu) + eps)`; when `centered`,
@@ -30,6 +32,7 @@ export interface ScaleByRmsOptions {
  * @throws OptimError for `decay` outside [0, 1) or a negative `eps`.
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): Optimizer {
+  nx.checkOptions('Optim.scaleByRms', options, RMS_KEYS);
   const fn = 'Optim.scaleByRms';
   const decay = checkNumber(fn, 'decay', options.decay ?? 0.99, 0, 1);
   const eps = checkNumber(fn, 'eps', options.eps ?? 1e-8, 0);
@@ -76,6 +79,8 @@ export interface ScaleByRssOptions {
   eps?: number;
 }
 
+const RSS_KEYS: nx.OptionKeys<ScaleByRssOptions> = { initialAccumulatorValue: true, eps: true };
+
 /**
  * Divides gradients by the root of the sum of all their squares so far (Adagrad), as
  * `torch.optim.Adagrad`: `sum = sum + g^2`, `update = g / (sqrt(sum) + eps)`.
@@ -85,6 +90,7 @@ export interface ScaleByRssOptions {
  * @throws OptimError for a negative `initialAccumulatorValue` or `eps`.
  */
 export function scaleByRss(options: ScaleByRssOptions = {}): Optimizer {
+  nx.checkOptions('Optim.scaleByRss', options, RSS_KEYS);
   const fn = 'Optim.scaleByRss';
   const init0 = checkNumber(fn, 'initialAccumulatorValue', options.initialAccumulatorValue ?? 0, 0);
   const eps = checkNumber(fn, 'eps', options.eps ?? 1e-10, 0);

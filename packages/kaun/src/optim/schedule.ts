@@ -7,6 +7,7 @@
  * `lr_lambda(0)`).
  * @module
  */
+import * as nx from '@raven/nx';
 import { OptimError } from '../errors.js';
 
 /** A schedule: the value (a learning rate, usually) for an update step counting from 0. */
@@ -46,6 +47,8 @@ export interface LinearOptions {
   begin?: number;
 }
 
+const LINEAR_KEYS: nx.OptionKeys<LinearOptions> = { init: true, end: true, steps: true, begin: true };
+
 /**
  * Linear interpolation from `init` to `end` over `steps` steps (Optax's `linear_schedule`):
  * `init + (end - init) * clip(step - begin, 0, steps) / steps`.
@@ -53,6 +56,7 @@ export interface LinearOptions {
  * @example `Optim.Schedule.linear({ init: 1e-3, end: 0, steps: 1000 })(500)` is `5e-4`.
  */
 export function linear(options: LinearOptions): Schedule {
+  nx.checkOptions('Optim.Schedule.linear', options, LINEAR_KEYS);
   const init = finite('linear', 'init', options.init);
   const end = finite('linear', 'end', options.end);
   const n = steps('linear', 'steps', options.steps, 1);
@@ -75,12 +79,15 @@ export interface CosineOptions {
   exponent?: number;
 }
 
+const COSINE_KEYS: nx.OptionKeys<CosineOptions> = { init: true, decaySteps: true, alpha: true, exponent: true };
+
 /**
  * Cosine decay (Optax's `cosine_decay_schedule`): with `t = min(step, decaySteps)`,
  * `init * ((1 - alpha) * (0.5 * (1 + cos(pi * t / decaySteps)))^exponent + alpha)`.
  * @throws OptimError for non-finite values or a non-positive `decaySteps`.
  */
 export function cosine(options: CosineOptions): Schedule {
+  nx.checkOptions('Optim.Schedule.cosine', options, COSINE_KEYS);
   const init = finite('cosine', 'init', options.init);
   const n = steps('cosine', 'decaySteps', options.decaySteps, 1);
   const alpha = finite('cosine', 'alpha', options.alpha ?? 0);
@@ -106,6 +113,8 @@ export interface WarmupLinearOptions {
   end?: number;
 }
 
+const WARMUP_LINEAR_KEYS: nx.OptionKeys<WarmupLinearOptions> = { peak: true, warmupSteps: true, totalSteps: true, init: true, end: true };
+
 /**
  * Linear warmup then linear decay, like transformers' `get_linear_schedule_with_warmup` (which is
  * the case `init = 0`, `end = 0`): for `step < warmupSteps` the value is
@@ -116,6 +125,7 @@ export interface WarmupLinearOptions {
  * @example `Optim.adamw({ lr: Optim.Schedule.warmupLinear({ peak: 5e-5, warmupSteps: 100, totalSteps: 1000 }) })`
  */
 export function warmupLinear(options: WarmupLinearOptions): Schedule {
+  nx.checkOptions('Optim.Schedule.warmupLinear', options, WARMUP_LINEAR_KEYS);
   const peak = finite('warmupLinear', 'peak', options.peak);
   const warm = steps('warmupLinear', 'warmupSteps', options.warmupSteps);
   const total = steps('warmupLinear', 'totalSteps', options.totalSteps);
@@ -146,6 +156,8 @@ export interface WarmupCosineOptions {
   exponent?: number;
 }
 
+const WARMUP_COSINE_KEYS: nx.OptionKeys<WarmupCosineOptions> = { init: true, peak: true, warmupSteps: true, decaySteps: true, end: true, exponent: true };
+
 /**
  * Linear warmup from `init` to `peak`, then cosine decay to `end` (Optax's
  * `warmup_cosine_decay_schedule`; `decaySteps` includes the warmup): for `step < warmupSteps`,
@@ -154,6 +166,7 @@ export interface WarmupCosineOptions {
  * @throws OptimError for non-finite values, negative step counts or `decaySteps <= warmupSteps`.
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
+  nx.checkOptions('Optim.Schedule.warmupCosine', options, WARMUP_COSINE_KEYS);
   const init = finite('warmupCosine', 'init', options.init ?? 0);
   const peak = finite('warmupCosine', 'peak', options.peak);
   const warm = steps('warmupCosine', 'warmupSteps', options.warmupSteps);
@@ -187,6 +200,8 @@ export interface ExponentialOptions {
   end?: number;
 }
 
+const EXPONENTIAL_KEYS: nx.OptionKeys<ExponentialOptions> = { init: true, decayRate: true, transitionSteps: true, staircase: true, begin: true, end: true };
+
 /**
  * Exponential decay (Optax's `exponential_decay`): `init * decayRate^p` with
  * `p = (step - begin) / transitionSteps` (floored when `staircase`), `init` for steps before
@@ -195,6 +210,7 @@ export interface ExponentialOptions {
  * @example `Optim.Schedule.exponential({ init: 0.1, decayRate: 0.5, transitionSteps: 100, staircase: true })(250)` is 0.025.
  */
 export function exponential(options: ExponentialOptions): Schedule {
+  nx.checkOptions('Optim.Schedule.exponential', options, EXPONENTIAL_KEYS);
   const init = finite('exponential', 'init', options.init);
   const rate = finite('exponential', 'decayRate', options.decayRate);
   if (rate <= 0) throw new OptimError(`Optim.Schedule.exponential: decayRate must be > 0, got ${rate}`);
@@ -220,6 +236,8 @@ export interface PiecewiseOptions {
   values: number[];
 }
 
+const PIECEWISE_KEYS: nx.OptionKeys<PiecewiseOptions> = { boundaries: true, values: true };
+
 /**
  * Piecewise constant: `values[0]` for steps before `boundaries[0]`, `values[i]` from
  * `boundaries[i-1]` (inclusive) to `boundaries[i]`, the last value from the last boundary on
@@ -229,6 +247,7 @@ export interface PiecewiseOptions {
  * @example `Optim.Schedule.piecewise({ boundaries: [100, 200], values: [1e-2, 1e-3, 1e-4] })(100)` is 1e-3.
  */
 export function piecewise(options: PiecewiseOptions): Schedule {
+  nx.checkOptions('Optim.Schedule.piecewise', options, PIECEWISE_KEYS);
   const { boundaries, values } = options;
   if (!Array.isArray(boundaries) || !Array.isArray(values) || values.length !== boundaries.length + 1) {
     throw new OptimError(`Optim.Schedule.piecewise: expected one more value than boundaries, got ${Array.isArray(values) ? values.length : String(values)} values and ${Array.isArray(boundaries) ? boundaries.length : String(boundaries)} boundaries`);

@@ -26,6 +26,8 @@ export interface TraceOptions {
   nesterov?: boolean;
 }
 
+const TRACE_KEYS: nx.OptionKeys<TraceOptions> = { decay: true, nesterov: true };
+
 /**
  * Momentum, as Optax's `trace` and `torch.optim.SGD` (dampening 0):
  * `trace = g + decay * trace`; the update is `trace`, or `g + decay * trace` with Nesterov.
@@ -35,6 +37,7 @@ export interface TraceOptions {
  * @throws OptimError for a negative `decay`.
  */
 export function trace(options: TraceOptions = {}): Optimizer {
+  nx.checkOptions('Optim.trace', options, TRACE_KEYS);
   const fn = 'Optim.trace';
   const decay = checkNumber(fn, 'decay', options.decay ?? 0.9, 0);
   const nesterov = options.nesterov ?? false;
@@ -101,6 +104,8 @@ export interface ScaleByLearningRateOptions {
   flipSign?: boolean;
 }
 
+const SCALE_BY_LR_KEYS: nx.OptionKeys<ScaleByLearningRateOptions> = { flipSign: true };
+
 /**
  * Multiplies the updates by `-lr` (Optax's `scale_by_learning_rate`): a constant gives a
  * stateless transformation (state `{}`), a schedule one with state `{count}` evaluated with the
@@ -108,6 +113,7 @@ export interface ScaleByLearningRateOptions {
  * @throws OptimError for a negative or non-finite constant.
  */
 export function scaleByLearningRate(lr: LearningRate, options: ScaleByLearningRateOptions = {}): Optimizer {
+  nx.checkOptions('Optim.scaleByLearningRate', options, SCALE_BY_LR_KEYS);
   const fn = 'Optim.scaleByLearningRate';
   const rate = checkLr(fn, lr);
   const sign = (options.flipSign ?? true) ? -1 : 1;
@@ -126,6 +132,8 @@ export interface AddDecayedWeightsOptions {
   mask?: (path: string, param: Tensor) => boolean;
 }
 
+const DECAY_KEYS: nx.OptionKeys<AddDecayedWeightsOptions> = { weightDecay: true, mask: true };
+
 /**
  * Adds `weightDecay * param` to the updates (Optax's `add_decayed_weights`). Before
  * `scaleByLearningRate` this is decoupled weight decay (AdamW: `p -= lr * wd * p`); before a
@@ -134,6 +142,7 @@ export interface AddDecayedWeightsOptions {
  * @throws OptimError for a negative `weightDecay`, or at update time when `params` is missing.
  */
 export function addDecayedWeights(options: AddDecayedWeightsOptions = {}): Optimizer {
+  nx.checkOptions('Optim.addDecayedWeights', options, DECAY_KEYS);
   const fn = 'Optim.addDecayedWeights';
   const wd = checkNumber(fn, 'weightDecay', options.weightDecay ?? 1e-4, 0);
   const mask = options.mask;

@@ -53,6 +53,8 @@ export interface FormatOptions {
   maxLeaves?: number;
 }
 
+const FORMAT_KEYS: nx.OptionKeys<FormatOptions> = { title: true, maxLeaves: true };
+
 const group = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /**
@@ -67,6 +69,7 @@ const group = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, 
  * ```
  */
 export function format(tree: Tree, options: FormatOptions = {}): string {
+  nx.checkOptions('Ptree.format', options, FORMAT_KEYS);
   const rows: Array<[string, string, string, string]> = [];
   let total = 0;
   walk('Ptree.format', tree, (t, p) => {

@@ -28,6 +28,8 @@ export interface EarlyStoppingOptions {
   restoreBest?: boolean;
 }
 
+const EARLY_STOPPING_KEYS: nx.OptionKeys<EarlyStoppingOptions> = { monitor: true, patience: true, minDelta: true, mode: true, restoreBest: true };
+
 /** The early-stopping logic, fed one epoch's logs at a time. @internal */
 export class EarlyStopper {
   readonly monitor: string;
@@ -42,6 +44,7 @@ export class EarlyStopper {
   #bestVars: Vars | undefined;
 
   constructor(options: EarlyStoppingOptions, hasValidation: boolean) {
+    nx.checkOptions('Train.fit: earlyStopping', options, EARLY_STOPPING_KEYS);
     const fn = 'Train.fit: earlyStopping';
     this.monitor = options.monitor ?? (hasValidation ? 'val_loss' : 'loss');
     this.#patience = options.patience ?? 0;

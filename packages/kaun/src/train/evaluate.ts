@@ -14,6 +14,8 @@ export interface EvaluateOptions {
   metrics?: Record<string, MetricSpec>;
 }
 
+const EVALUATE_KEYS: nx.OptionKeys<EvaluateOptions> = { metrics: true };
+
 /**
  * The loss and metrics of the model (eval mode: no dropout, batch-norm running statistics) over
  * `data`, each a mean over examples (batches weighted by size). Sums stay on the device and are
@@ -24,6 +26,7 @@ export interface EvaluateOptions {
  * @example `const { loss, accuracy } = Train.evaluate(trainer, state, testBatches);`
  */
 export function evaluate<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, data: Iterable<Batch<In, Y>>, options: EvaluateOptions = {}): Record<string, number> {
+  nx.checkOptions('Train.evaluate', options, EVALUATE_KEYS);
   const { items, owned } = epochOf('Train.evaluate', data, 0);
   const accs = accumulators(options.metrics ?? trainer.metrics);
   const lossMean = new LossMean();

@@ -30,6 +30,8 @@ export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
   progress?: ProgressMode;
 }
 
+const FIT_KEYS: nx.OptionKeys<FitOptions> = { epochs: true, initialEpoch: true, validation: true, callbacks: true, earlyStopping: true, progress: true };
+
 /** What {@link fit} returns. */
 export interface FitResult {
   /** The final state (with the best variables when early stopping restored them). */
@@ -61,6 +63,7 @@ export interface FitResult {
  * ```
  */
 export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, data: Iterable<Batch<In, Y>>, options: FitOptions<In, Y> = {}): Promise<FitResult> {
+  nx.checkOptions('Train.fit', options, FIT_KEYS);
   const fn = 'Train.fit';
   const epochs = options.epochs ?? 1;
   const first = options.initialEpoch ?? 0;

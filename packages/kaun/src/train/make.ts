@@ -8,6 +8,8 @@ import type { Vars } from '../layer/index.js';
 import { isAccumulator } from '../metric/index.js';
 import type { AnyTrainer, Trainer, TrainerOptions, TrainState } from './types.js';
 
+const TRAINER_KEYS: nx.OptionKeys<TrainerOptions> = { model: true, optimizer: true, loss: true, metrics: true, predictions: true };
+
 /**
  * Bundles a model, an optimizer, a loss and metrics into a trainer.
  * @throws KaunError when the model, optimizer or loss is missing or of the wrong kind.
@@ -19,6 +21,7 @@ import type { AnyTrainer, Trainer, TrainerOptions, TrainState } from './types.js
  */
 export function make<In = nx.Tensor, Out = nx.Tensor, Y = nx.Tensor>(options: TrainerOptions<In, Out, Y>): Trainer<In, Out, Y> {
   const fn = 'Train.make';
+  nx.checkOptions(fn, options, TRAINER_KEYS);
   const { model, optimizer, loss } = options ?? ({} as TrainerOptions<In, Out, Y>);
   if (!model || typeof model.init !== 'function' || typeof model.apply !== 'function') throw new KaunError(`${fn}: model must be a layer (an object with init and apply)`);
   if (!optimizer || typeof optimizer.init !== 'function' || typeof optimizer.update !== 'function') throw new KaunError(`${fn}: optimizer must be an optimizer (an object with init and update), e.g. Optim.adam()`);
@@ -44,12 +47,15 @@ export interface MakeStateOptions {
   key?: nx.random.Key;
 }
 
+const MAKE_STATE_KEYS: nx.OptionKeys<MakeStateOptions> = { key: true };
+
 /**
  * The initial training state: `vars`, a fresh optimizer state for `vars.params`, step 0.
  * The state takes ownership of `vars` (their tensors are disposed when training replaces them).
  * @example `let state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));`
  */
 export function makeState(trainer: AnyTrainer, vars: Vars, options: MakeStateOptions = {}): TrainState {
+  nx.checkOptions('Train.makeState', options, MAKE_STATE_KEYS);
   if (!vars || vars.params === undefined || vars.state === undefined) throw new KaunError('Train.makeState: expected vars {params, state, dtype} from model.init');
   const key = options.key ?? nx.random.key(0);
   if (!(key instanceof nx.random.Key)) throw new KaunError('Train.makeState: key must come from nx.random.key(seed)');

@@ -17,6 +17,8 @@ export interface StepOptions {
   key?: nx.random.Key;
 }
 
+const STEP_KEYS: nx.OptionKeys<StepOptions> = { key: true };
+
 /** What {@link step} returns. */
 export interface StepResult {
   /** The state after the update. */
@@ -95,5 +97,6 @@ export function stepWith<In, Out, Y>(
  * ```
  */
 export function step<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, batch: Batch<In, Y>, options: StepOptions = {}): StepResult {
+  nx.checkOptions('Train.step', options, STEP_KEYS);
   return stepWith(trainer, state, batch, options);
 }

@@ -24,17 +24,18 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  * with respect to every parameter and the input, by finite differences.
  */
 export function checkLayerGrad(layer: Layer.Layer, vars: Layer.Vars, x: nx.Tensor, options: Layer.ApplyOptions & { wrtInput?: boolean; maxPoints?: number } = {}): void {
+  const { wrtInput: wrt, maxPoints, ...applyOptions } = options;
   nx.scope(() => {
     const { leaves, rebuild } = Ptree.flatten(vars.params);
-    const y0 = layer.apply(vars, x, options).y;
+    const y0 = layer.apply(vars, x, applyOptions).y;
     const r = nx.random.normal(nx.random.key(99), y0.shape);
-    const wrtInput = options.wrtInput ?? x.dtype === 'float32';
+    const wrtInput = wrt ?? x.dtype === 'float32';
     const f = (...ts: nx.Tensor[]) => {
       const ps = rebuild(ts.slice(0, leaves.length));
       const xin = wrtInput ? ts[leaves.length]! : x;
-      return nx.sum(nx.mul(layer.apply(Layer.withParams(vars, ps), xin, options).y, r));
+      return nx.sum(nx.mul(layer.apply(Layer.withParams(vars, ps), xin, applyOptions).y, r));
     };
-    const res = nx.checkGrad(f, wrtInput ? [...leaves, x] : leaves, { maxPoints: options.maxPoints ?? 24 });
+    const res = nx.checkGrad(f, wrtInput ? [...leaves, x] : leaves, { maxPoints: maxPoints ?? 24 });
     if (!res.ok) throw new Error(`gradient check failed: ${JSON.stringify(res.worst)} (max abs error ${res.maxAbsError})`);
   });
 }

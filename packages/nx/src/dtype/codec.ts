@@ -4,6 +4,7 @@
  * @module
  */
 import { DTypeError, ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { DType } from '../tensor.js';
 import { f16DecodeTable, f32BitsToBf16Bits, f32BitsToF16Bits } from './half.js';
 import { isStorageDType, unsupported, type StorageDType } from './storage.js';
@@ -33,6 +34,8 @@ export interface CodecOptions {
    */
   copy?: boolean;
 }
+
+const CODEC_KEYS: OptionKeys<CodecOptions> = { name: true, copy: true };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -162,6 +165,7 @@ export function decodeWith(bytes: Uint8Array, dtype: string, where: string, copy
  * ```
  */
 export function decode(bytes: Uint8Array, dtype: StorageDType, options: CodecOptions = {}): Decoded {
+  checkOptions('nx.dtypes.decode', options, CODEC_KEYS);
   const where = options.name === undefined ? 'nx.dtypes.decode' : `nx.dtypes.decode: tensor ${JSON.stringify(options.name)}`;
   return decodeWith(bytes, dtype, where, options.copy ?? true);
 }
@@ -257,6 +261,7 @@ export function encodeWith(data: EncodableArray, dtype: string, where: string, c
  * @example `nx.dtypes.encode(new Float32Array([1]), 'BF16') // Uint8Array [0x80, 0x3f]`
  */
 export function encode(data: EncodableArray, dtype: StorageDType, options: CodecOptions = {}): Uint8Array {
+  checkOptions('nx.dtypes.encode', options, CODEC_KEYS);
   const where = options.name === undefined ? 'nx.dtypes.encode' : `nx.dtypes.encode: tensor ${JSON.stringify(options.name)}`;
   return encodeWith(data, dtype, where, options.copy ?? true);
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { dispose } from '../ops/memory.js';
 import { registerZeroGradients } from './zero-gradients.js';
@@ -74,6 +75,7 @@ export type ScalarAuxFn<A> = (...xs: Tensor[]) => [Tensor, A];
 export function valueAndGrad(f: ScalarFn): (...xs: Tensor[]) => ValueAndGrad<undefined>;
 export function valueAndGrad<A>(f: ScalarAuxFn<A>, options: { hasAux: true }): (...xs: Tensor[]) => ValueAndGrad<A>;
 export function valueAndGrad<A>(f: ScalarFn | ScalarAuxFn<A>, options: { hasAux?: boolean } = {}): (...xs: Tensor[]) => ValueAndGrad<A | undefined> {
+  checkOptions('nx.valueAndGrad', options, ['hasAux']);
   return (...xs: Tensor[]) => {
     checkInputs('valueAndGrad', xs);
     if (xs.length === 0) throw new ShapeError('nx.valueAndGrad: needs at least one tensor argument to differentiate with respect to');

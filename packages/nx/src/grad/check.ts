@@ -3,6 +3,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { grad, type ScalarFn } from './autodiff.js';
 
@@ -17,6 +18,8 @@ export interface CheckGradOptions {
   /** Check at most this many coordinates per argument, spread evenly; default 64. */
   maxPoints?: number;
 }
+
+const CHECK_GRAD_KEYS: OptionKeys<CheckGradOptions> = { eps: true, rtol: true, atol: true, maxPoints: true };
 
 /** The coordinate where analytic and numeric gradients disagree most (see {@link CheckGradResult}). */
 export interface CheckGradWorst {
@@ -51,6 +54,7 @@ export interface CheckGradResult {
  * @example `expect(nx.checkGrad((x) => nx.sum(nx.tanh(x)), [x]).ok).toBe(true)`
  */
 export function checkGrad(f: ScalarFn, xs: Tensor[], options: CheckGradOptions = {}): CheckGradResult {
+  checkOptions('nx.checkGrad', options, CHECK_GRAD_KEYS);
   const eps = options.eps ?? 1e-3;
   const rtol = options.rtol ?? 2e-2;
   const atol = options.atol ?? 2e-3;

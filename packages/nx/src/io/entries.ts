@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeWith } from '../dtype/codec.js';
 import { defaultStorageOf, isStorageDType, itemSize, unsupported, type StorageDType } from '../dtype/storage.js';
 import { DTypeError, ValueError } from '../errors.js';
+import type { OptionKeys } from '../options.js';
 import { isTensor, type DType, type Tensor } from '../tensor.js';
 import type { HeaderSpec } from './header.js';
 
@@ -18,6 +19,9 @@ export interface LoadOptions {
    */
   names?: string[] | ((name: string) => boolean);
 }
+
+/** The keys of {@link LoadOptions}. @internal */
+export const LOAD_KEYS: OptionKeys<LoadOptions> = { names: true };
 
 /** What {@link loadSafetensors} and {@link parseSafetensors} return. */
 export interface LoadResult {
@@ -42,6 +46,9 @@ export interface SaveOptions {
   dtype?: StorageDType;
 }
 
+/** The keys of {@link SaveOptions}. @internal */
+export const SAVE_KEYS: OptionKeys<SaveOptions> = { metadata: true, dtypes: true, dtype: true };
+
 /** Tensors to save: `[name, tensor]` pairs (written in this order) or a record. */
 export type SaveEntries = Array<[string, Tensor]> | Record<string, Tensor>;
 
@@ -61,6 +68,7 @@ function own<T>(rec: Record<string, T> | undefined, key: string): T | undefined 
  * Checks the entries and options and decides each tensor's storage dtype and byte size.
  * @throws ValueError for a non-tensor, a disposed tensor, an empty, duplicate or reserved name,
  *   or metadata that is not string -> string; DTypeError for an unsupported storage dtype.
+ @internal
  */
 export function planWrite(where: string, entries: SaveEntries, options: SaveOptions): PlannedTensor[] {
   const list: Array<[string, Tensor]> = Array.isArray(entries) ? entries : Object.entries(entries);
@@ -102,6 +110,7 @@ export function planWrite(where: string, entries: SaveEntries, options: SaveOpti
 
 /**
  * Whether `name` is selected by a `names` option.
+ @internal
  */
 export function selector(names: LoadOptions['names']): (name: string) => boolean {
   if (names === undefined) return () => true;

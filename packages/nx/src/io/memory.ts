@@ -4,8 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeWith } from '../dtype/codec.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { makeTensor, planWrite, selector, type LoadOptions, type LoadResult, type SaveEntries, type SaveOptions } from './entries.js';
+import { makeTensor, planWrite, selector, type LoadOptions, type LoadResult, type SaveEntries, type SaveOptions, LOAD_KEYS, SAVE_KEYS } from './entries.js';
 import { buildHeader, checkHeaderLength, emptyRecord, parseHeader, type SafetensorsHeader } from './header.js';
 
 /**
@@ -29,6 +30,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
  * @example `const { tensors } = nx.io.parseSafetensors(nx.io.serializeSafetensors({ x: nx.ones([2]) }))`
  */
 export function parseSafetensors(bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
+  checkOptions('nx.io.parseSafetensors', options, LOAD_KEYS);
   const where = 'nx.io.parseSafetensors: <bytes>';
   const n = checkHeaderLength(bytes.subarray(0, 8), bytes.byteLength, where);
   const header = parseHeader(bytes.subarray(8, 8 + n), bytes.byteLength, where);
@@ -60,6 +62,7 @@ export function parseSafetensors(bytes: Uint8Array, options: LoadOptions = {}): 
  */
 export function serializeSafetensors(entries: SaveEntries, options: SaveOptions = {}): Uint8Array {
   const where = 'nx.io.serializeSafetensors';
+  checkOptions(where, options, SAVE_KEYS);
   const plan = planWrite(where, entries, options);
   const { prefix, dataBytes } = buildHeader(plan, options.metadata);
   const out = new Uint8Array(prefix.byteLength + dataBytes);

@@ -7,9 +7,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { encodeWith } from '../dtype/codec.js';
 import { SafetensorsFormatError, ValueError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { atomicWrite } from './atomic.js';
-import { makeTensor, planWrite, selector, type LoadOptions, type LoadResult, type SaveEntries, type SaveOptions } from './entries.js';
+import { makeTensor, planWrite, selector, type LoadOptions, type LoadResult, type SaveEntries, type SaveOptions, LOAD_KEYS, SAVE_KEYS } from './entries.js';
 import { buildHeader, checkHeaderLength, emptyRecord, parseHeader, type SafetensorsHeader } from './header.js';
 
 async function readExactly(handle: FileHandle, into: Uint8Array, position: number, where: string): Promise<void> {
@@ -74,6 +75,7 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
  * ```
  */
 export async function loadSafetensors(path: string, options: LoadOptions = {}): Promise<LoadResult> {
+  checkOptions('nx.io.loadSafetensors', options, LOAD_KEYS);
   const where = `nx.io.loadSafetensors: ${path}`;
   const wanted = selector(options.names);
   const { handle, header } = await openAndParse(path, where);
@@ -116,6 +118,7 @@ export async function loadSafetensors(path: string, options: LoadOptions = {}): 
  * ```
  */
 export async function saveSafetensors(path: string, entries: SaveEntries, options: SaveOptions = {}): Promise<void> {
+  checkOptions('nx.io.saveSafetensors', options, SAVE_KEYS);
   const where = `nx.io.saveSafetensors: ${path}`;
   if (typeof path !== 'string' || path === '') throw new ValueError(`${where}: path must be a non-empty string`);
   const plan = planWrite(where, entries, options);

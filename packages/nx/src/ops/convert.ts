@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { NestedArray, Tensor, TypedArray } from '../tensor.js';
 import { fmtShape } from './_util.js';
 
@@ -80,6 +81,8 @@ export interface FormatOptions {
   linewidth?: number;
 }
 
+const FORMAT_KEYS: OptionKeys<FormatOptions> = { precision: true, threshold: true, edgeitems: true, linewidth: true };
+
 function stridesOf(shape: number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
@@ -137,6 +140,7 @@ function floatFormatter(values: number[], precision: number | undefined): (v: nu
  */
 export function format(x: Tensor, options: FormatOptions = {}): string {
   readable('format', x);
+  checkOptions('nx.format', options, FORMAT_KEYS);
   const threshold = options.threshold ?? 1000;
   const edge = options.edgeitems ?? 3;
   const linewidth = options.linewidth ?? 75;

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { DType, NestedArray, Shape, Tensor, TypedArray } from '../tensor.js';
 import { fmtShape } from './_util.js';
 
@@ -130,12 +131,15 @@ export interface FromArrayOptions {
   dtype?: DType;
 }
 
+const FROM_ARRAY_KEYS: OptionKeys<FromArrayOptions> = { shape: true, dtype: true };
+
 /**
  * Makes a tensor from nested arrays, a typed array or a number.
  * @throws ShapeError for ragged arrays or a shape whose size does not match the data.
  * @example `nx.fromArray([[1, 2], [3, 4]])` (float32, shape [2, 2]); `nx.fromArray(new Int32Array(6), {shape: [2, 3]})`
  */
 export function fromArray(data: NestedArray | TypedArray, options: FromArrayOptions = {}): Tensor {
+  checkOptions('nx.fromArray', options, FROM_ARRAY_KEYS);
   let flat: TypedArray | (number | boolean)[];
   let shape: number[];
   let inferredDtype: DType;

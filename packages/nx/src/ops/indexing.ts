@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import { broadcastShapes, fmtShape, gatherAny, normAxis } from './_util.js';
 
@@ -61,6 +62,8 @@ export interface TakeOptions {
   axis?: number;
 }
 
+const AXIS_KEYS: OptionKeys<TakeOptions & GatherOptions> = { axis: true };
+
 /**
  * Picks elements along an axis, as NumPy's `take`: the result's shape is
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]`. Negative indices count from the end.
@@ -70,6 +73,7 @@ export interface TakeOptions {
  * @example `nx.take(embeddings, tokenIds, { axis: 0 })` gives `[...tokenIds.shape, dim]`.
  */
 export function take(x: Tensor, indices: Indices, options: TakeOptions = {}): Tensor {
+  checkOptions('nx.take', options, AXIS_KEYS);
   const { data, shape } = readIndices('take', indices);
   if (options.axis === undefined) {
     const wrapped = wrapIndices('take', data, x.size, 0, x.shape);
@@ -96,6 +100,7 @@ export interface GatherOptions {
  * @example `nx.gather(x, [2, 0])` picks rows 2 and 0.
  */
 export function gather(x: Tensor, indices: Indices, options: GatherOptions = {}): Tensor {
+  checkOptions('nx.gather', options, AXIS_KEYS);
   if (x.rank === 0) throw new ShapeError('nx.gather: x is a scalar; it has no axis to gather along');
   const axis = normAxis('gather', options.axis ?? 0, x.rank);
   const { data, shape } = readIndices('gather', indices);
@@ -151,6 +156,8 @@ export interface OneHotOptions {
   dtype?: DType;
 }
 
+const ONE_HOT_KEYS: OptionKeys<OneHotOptions> = { dtype: true };
+
 /**
  * One-hot encoding: `indices.shape + [depth]`, 1 at each index and 0 elsewhere. An index
  * outside `[0, depth)` (negative ones included) gives a row of zeros, as TF and JAX.
@@ -159,6 +166,7 @@ export interface OneHotOptions {
  * @example `nx.oneHot([0, 2], 3)` is `[[1, 0, 0], [0, 0, 1]]`.
  */
 export function oneHot(indices: Indices, depth: number, options: OneHotOptions = {}): Tensor {
+  checkOptions('nx.oneHot', options, ONE_HOT_KEYS);
   if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`nx.oneHot: depth must be a positive integer, got ${depth}`);
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new DTypeError(`nx.oneHot: dtype ${String(dtype)} is not a compute dtype`);

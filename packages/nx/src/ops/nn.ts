@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { checkDType, fmtShape, normAxis } from './_util.js';
 
@@ -48,6 +49,8 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+const CONV2D_KEYS: OptionKeys<Conv2dOptions> = { stride: true, padding: true, dilation: true, groups: true };
+
 const pair = (v: number | [number, number] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
 
 function checkPositive(op: string, name: string, v: [number, number]): void {
@@ -72,6 +75,7 @@ function samePad(n: number, k: number, s: number, d: number): [number, number] {
  * @example `nx.conv2d(images, filters, { stride: 2, padding: 'same' })`
  */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  checkOptions('nx.conv2d', options, CONV2D_KEYS);
   return convNd('conv2d', x, w, options);
 }
 
@@ -146,6 +150,8 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
+const CONV1D_KEYS: OptionKeys<Conv1dOptions> = { stride: true, padding: true, dilation: true, groups: true };
+
 /**
  * 1-d convolution (cross-correlation) in NCL layout, as PyTorch's `conv1d`.
  * @param x - `[batch, inChannels, length]`, float32.
@@ -154,6 +160,7 @@ export interface Conv1dOptions {
  * @throws ShapeError when ranks or channel counts do not fit; ValueError for bad options.
  */
 export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tensor {
+  checkOptions('nx.conv1d', options, CONV1D_KEYS);
   if (x.rank !== 3 || w.rank !== 3) throw new ShapeError(`nx.conv1d: expected x [N, C, L] and w [O, C, k], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
   const p = options.padding;
   let padding: Padding | undefined;
@@ -182,7 +189,10 @@ export interface Pool2dOptions {
   padding?: 'same' | 'valid';
 }
 
+const POOL_KEYS: OptionKeys<Pool2dOptions> = { kernelSize: true, stride: true, padding: true };
+
 function pool(op: 'maxPool2d' | 'avgPool2d', x: Tensor, o: Pool2dOptions): Tensor {
+  checkOptions(`nx.${op}`, o, POOL_KEYS);
   checkDType(op, x, ['float32']);
   if (x.rank !== 4) throw new ShapeError(`nx.${op}: expected [N, C, H, W], got ${fmtShape(x.shape)}`);
   if (o === undefined || o.kernelSize === undefined) throw new ValueError(`nx.${op}: options.kernelSize is required`);

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { checkDType, normAxes, normAxis } from './_util.js';
 
@@ -17,8 +18,11 @@ export interface ReduceOptions {
   keepDims?: boolean;
 }
 
+const REDUCE_KEYS: OptionKeys<ReduceOptions> = { axis: true, keepDims: true };
+
 function reducer(op: string, f: (x: Tensor, axis: number[], keepDims: boolean) => Tensor, floatOnly = false) {
   return (x: Tensor, options: ReduceOptions = {}): Tensor => {
+    checkOptions(`nx.${op}`, options, REDUCE_KEYS);
     const axes = normAxes(op, options.axis, x.rank);
     if (floatOnly && x.dtype !== 'float32') return tf.tidy(() => f(tf.cast(x, 'float32'), axes, options.keepDims ?? false));
     if (x.dtype === 'bool') return tf.tidy(() => f(tf.cast(x, 'int32'), axes, options.keepDims ?? false));
@@ -45,8 +49,11 @@ export interface VarianceOptions extends ReduceOptions {
   ddof?: number;
 }
 
+const VARIANCE_KEYS: OptionKeys<VarianceOptions> = { axis: true, keepDims: true, ddof: true };
+
 /** Variance over axes (NumPy's `var`, `ddof` default 0); float32. */
 export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
+  checkOptions('nx.variance', options, VARIANCE_KEYS);
   const axes = normAxes('variance', options.axis, x.rank);
   const n = axes.reduce((acc, a) => acc * (x.shape[a] ?? 1), 1);
   const ddof = options.ddof ?? 0;
@@ -60,6 +67,7 @@ export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
 
 /** Standard deviation over axes (`sqrt(variance)`, `ddof` default 0); float32. */
 export function std(x: Tensor, options: VarianceOptions = {}): Tensor {
+  checkOptions('nx.std', options, VARIANCE_KEYS);
   return tf.tidy(() => tf.sqrt(variance(x, options)));
 }
 
@@ -71,7 +79,10 @@ export interface ArgOptions {
   keepDims?: boolean;
 }
 
+const ARG_KEYS: OptionKeys<ArgOptions> = { axis: true, keepDims: true };
+
 function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: Tensor, options: ArgOptions): Tensor {
+  checkOptions(`nx.${op}`, options, ARG_KEYS);
   if (x.size === 0) throw new ValueError(`nx.${op}: attempt to take ${op} of an empty tensor`);
   return tf.tidy(() => {
     if (options.axis === undefined) {
@@ -91,11 +102,13 @@ export function argmin(x: Tensor, options: ArgOptions = {}): Tensor { return arg
 
 /** Whether all elements are true over axes; bool input. */
 export function all(x: Tensor, options: ReduceOptions = {}): Tensor {
+  checkOptions('nx.all', options, REDUCE_KEYS);
   const axes = normAxes('all', options.axis, x.rank);
   return tf.tidy(() => tf.all(x.dtype === 'bool' ? x : tf.notEqual(x, 0), axes, options.keepDims ?? false));
 }
 /** Whether any element is true over axes. */
 export function any(x: Tensor, options: ReduceOptions = {}): Tensor {
+  checkOptions('nx.any', options, REDUCE_KEYS);
   const axes = normAxes('any', options.axis, x.rank);
   return tf.tidy(() => tf.any(x.dtype === 'bool' ? x : tf.notEqual(x, 0), axes, options.keepDims ?? false));
 }
@@ -110,8 +123,11 @@ export interface CumsumOptions {
   reverse?: boolean;
 }
 
+const CUMSUM_KEYS: OptionKeys<CumsumOptions> = { axis: true, exclusive: true, reverse: true };
+
 /** Cumulative sum along an axis (flattened when no axis is given). */
 export function cumsum(x: Tensor, options: CumsumOptions = {}): Tensor {
+  checkOptions('nx.cumsum', options, CUMSUM_KEYS);
   checkDType('cumsum', x, ['float32', 'int32', 'bool']);
   return tf.tidy(() => {
     const xi = x.dtype === 'bool' ? tf.cast(x, 'int32') : x;

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { fmtShape, gatherAny, normAxis } from '../ops/_util.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { checkKey, type Key } from './key.js';
 import { normalArray, permutationArray, randintArray, truncatedNormalArray, uniformArray } from './host.js';
@@ -26,6 +27,8 @@ export interface UniformOptions {
   high?: number;
 }
 
+const UNIFORM_KEYS: OptionKeys<UniformOptions> = { low: true, high: true };
+
 /**
  * float32 numbers uniform in `[low, high)`, bit for bit JAX's `random.uniform` (default,
  * partitionable Threefry mode).
@@ -34,6 +37,7 @@ export interface UniformOptions {
  */
 export function uniform(key: Key, shape: Shape, options: UniformOptions = {}): Tensor {
   checkKey('uniform', key);
+  checkOptions('nx.random.uniform', options, UNIFORM_KEYS);
   const n = sizeOf('uniform', shape);
   return tf.tensor(uniformArray(key, n, options.low ?? 0, options.high ?? 1), shape, 'float32');
 }
@@ -46,6 +50,8 @@ export interface NormalOptions {
   std?: number;
 }
 
+const NORMAL_KEYS: OptionKeys<NormalOptions> = { mean: true, std: true };
+
 function affine(a: Float32Array, mean: number, std: number): Float32Array {
   if (mean !== 0 || std !== 1) for (let i = 0; i < a.length; i++) a[i] = a[i]! * std + mean;
   return a;
@@ -57,6 +63,7 @@ function affine(a: Float32Array, mean: number, std: number): Float32Array {
  */
 export function normal(key: Key, shape: Shape, options: NormalOptions = {}): Tensor {
   checkKey('normal', key);
+  checkOptions('nx.random.normal', options, NORMAL_KEYS);
   const n = sizeOf('normal', shape);
   const std = options.std ?? 1;
   if (!(std >= 0)) throw new ValueError(`nx.random.normal: std must be >= 0, got ${std}`);
@@ -71,6 +78,8 @@ export interface TruncatedNormalOptions extends NormalOptions {
   upper?: number;
 }
 
+const TRUNCATED_KEYS: OptionKeys<TruncatedNormalOptions> = { mean: true, std: true, lower: true, upper: true };
+
 /**
  * A standard normal truncated to `[lower, upper]` (as JAX's `random.truncated_normal`), then
  * scaled: `mean + std * z`. With the defaults it is the truncated normal of weight initialisers.
@@ -79,6 +88,7 @@ export interface TruncatedNormalOptions extends NormalOptions {
  */
 export function truncatedNormal(key: Key, shape: Shape, options: TruncatedNormalOptions = {}): Tensor {
   checkKey('truncatedNormal', key);
+  checkOptions('nx.random.truncatedNormal', options, TRUNCATED_KEYS);
   const n = sizeOf('truncatedNormal', shape);
   const std = options.std ?? 1;
   if (!(std >= 0)) throw new ValueError(`nx.random.truncatedNormal: std must be >= 0, got ${std}`);
@@ -146,6 +156,8 @@ export interface CategoricalOptions {
   shape?: Shape;
 }
 
+const CATEGORICAL_KEYS: OptionKeys<CategoricalOptions> = { axis: true, shape: true };
+
 /**
  * Draws category indices (int32) from unnormalised log-probabilities, with the Gumbel-max trick
  * as JAX's `random.categorical`: `argmax(logits + g)`, `g = -log(-log(u))`. The noise is made on
@@ -155,6 +167,7 @@ export interface CategoricalOptions {
  */
 export function categorical(key: Key, logits: Tensor, options: CategoricalOptions = {}): Tensor {
   checkKey('categorical', key);
+  checkOptions('nx.random.categorical', options, CATEGORICAL_KEYS);
   if (logits.dtype !== 'float32') throw new DTypeError(`nx.random.categorical: logits has dtype ${logits.dtype}; expected float32`);
   if (logits.rank === 0) throw new ShapeError('nx.random.categorical: logits must have rank >= 1 (one axis of categories)');
   const axis = normAxis('random.categorical', options.axis ?? -1, logits.rank);

@@ -3,6 +3,7 @@
  * transformers' `BertConfig` defaults and validated.
  * @module
  */
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 import { ModelLoadError } from '../../errors.js';
 
 /** An activation name `hidden_act` may hold (transformers' `ACT2FN` names we implement). */
@@ -65,6 +66,14 @@ export interface BertConfig {
   /** Any other keys of `config.json`, kept so a save writes them back. */
   extra: Record<string, unknown>;
 }
+
+/** The keys of {@link BertConfig}, for checking overrides. @internal */
+export const BERT_CONFIG_KEYS: OptionKeys<BertConfig> = {
+  model_type: true, architectures: true, vocab_size: true, hidden_size: true, num_hidden_layers: true, num_attention_heads: true,
+  intermediate_size: true, hidden_act: true, hidden_dropout_prob: true, attention_probs_dropout_prob: true, max_position_embeddings: true,
+  type_vocab_size: true, initializer_range: true, layer_norm_eps: true, pad_token_id: true, position_embedding_type: true,
+  classifier_dropout: true, num_labels: true, id2label: true, label2id: true, problem_type: true, extra: true,
+};
 
 /** transformers' `BertConfig` defaults (bert-base-uncased's shape). */
 const DEFAULTS = {
@@ -151,6 +160,7 @@ function parseLabels(json: Record<string, unknown>): Pick<BertConfig, 'num_label
  * ```
  */
 export function parseConfig(json: Record<string, unknown>, overrides: Partial<BertConfig> = {}): BertConfig {
+  checkOptions('Bert.parseConfig: overrides', overrides, BERT_CONFIG_KEYS);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(`expected a config object, got ${JSON.stringify(json)}`);
   const merged: Record<string, unknown> = { ...json };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;

@@ -48,6 +48,8 @@ export interface BertModelOptions {
   addPoolingLayer?: boolean;
 }
 
+const BERT_MODEL_KEYS: nx.OptionKeys<BertModelOptions> = { addPoolingLayer: true };
+
 /** Checks the inputs and fills in the default mask and token types. @internal */
 export function checkInputs(fn: string, config: BertConfig, x: BertInputs): { inputIds: Tensor; attentionMask: Tensor | undefined; tokenTypeIds: Tensor | undefined } {
   if (x === null || typeof x !== 'object' || !nx.isTensor(x.inputIds)) {
@@ -101,6 +103,7 @@ function pooler(config: BertConfig): Layer.Layer {
  * ```
  */
 export function bertModel(config: BertConfig, options: BertModelOptions = {}): BertLayer<BertInputs, BertModelOutput> {
+  nx.checkOptions('Bert.bertModel', options, BERT_MODEL_KEYS);
   const addPoolingLayer = options.addPoolingLayer ?? true;
   const children: Record<string, Layer.Layer<any, any>> = { embeddings: embeddings(config), encoder: encoder(config) }; // eslint-disable-line @typescript-eslint/no-explicit-any
   if (addPoolingLayer) children['pooler'] = pooler(config);

@@ -4,13 +4,13 @@
  * @module
  */
 import * as path from 'node:path';
-import type * as nx from '@raven/nx';
+import * as nx from '@raven/nx';
 import type { Layer } from '@raven/kaun';
 import { EntryNotFoundError, LocalEntryNotFoundError, ModelLoadError } from '../../errors.js';
 import { type HubOptions, downloadFile, loadConfig, loadWeights } from '../../hub/index.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { type SequenceClassificationInputs, type SequenceClassifierOutput, bertForSequenceClassification } from './classification.js';
-import { type BertConfig, type ProblemType, parseConfig } from './config.js';
+import { BERT_CONFIG_KEYS, type BertConfig, type ProblemType, parseConfig } from './config.js';
 import { ARCHITECTURES, type Architecture } from './keys.js';
 import { type BertInputs, type BertLayer, type BertModelOutput, bertModel } from './model.js';
 import { type LoadReport, type Logger, varsFromWeights } from './weights.js';
@@ -38,6 +38,8 @@ export interface FromPretrainedOptions extends HubOptions {
   /** Load the tokenizer when the source has `tokenizer.json` or `vocab.txt`. Default true. */
   tokenizer?: boolean;
 }
+
+const FROM_PRETRAINED_KEYS: nx.OptionKeys<FromPretrainedOptions> = { revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true, timeoutMs: true, symlinks: true, signal: true, dispatcher: true, architecture: true, numLabels: true, id2label: true, problemType: true, config: true, addPoolingLayer: true, ignoreMismatchedSizes: true, key: true, logger: true, tokenizer: true };
 
 /** What {@link fromPretrained} returns. */
 export interface Pretrained<L> {
@@ -121,6 +123,8 @@ export async function fromPretrained(source: string, options: FromPretrainedOpti
 export async function fromPretrained(source: string, options?: FromPretrainedOptions & { architecture?: 'BertForSequenceClassification' }): Promise<Pretrained<SequenceClassifier>>;
 export async function fromPretrained(source: string, options?: FromPretrainedOptions): Promise<Pretrained<BaseModel | SequenceClassifier>>;
 export async function fromPretrained(source: string, options: FromPretrainedOptions = {}): Promise<Pretrained<BaseModel | SequenceClassifier>> {
+  nx.checkOptions('Bert.fromPretrained', options, FROM_PRETRAINED_KEYS);
+  nx.checkOptions('Bert.fromPretrained: config', options.config, BERT_CONFIG_KEYS);
   const architecture = options.architecture ?? 'BertForSequenceClassification';
   if (!ARCHITECTURES.includes(architecture)) {
     throw new ModelLoadError(`Bert.fromPretrained: architecture must be one of ${ARCHITECTURES.join(', ')}, got ${JSON.stringify(architecture)}`);

@@ -4,6 +4,7 @@
  * transformers' `from_pretrained` read back.
  * @module
  */
+import * as nx from '@raven/nx';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Tensor } from '@raven/nx';
@@ -28,6 +29,8 @@ export interface SavePretrainedOptions {
    */
   maxShardSize?: number | string;
 }
+
+const SAVE_PRETRAINED_KEYS: nx.OptionKeys<SavePretrainedOptions> = { model: true, vars: true, tokenizer: true, maxShardSize: true };
 
 /** What {@link savePretrained} wrote. */
 export interface SavedFiles {
@@ -57,6 +60,7 @@ export interface SavedFiles {
  * ```
  */
 export async function savePretrained(dir: string, options: SavePretrainedOptions): Promise<SavedFiles> {
+  nx.checkOptions('Bert.savePretrained', options, SAVE_PRETRAINED_KEYS);
   const fn = 'Bert.savePretrained';
   const { model, vars, tokenizer } = options;
   if (!model || typeof model !== 'object' || !model.config || !model.architecture) {

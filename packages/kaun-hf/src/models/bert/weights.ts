@@ -31,6 +31,8 @@ export interface VarsFromWeightsOptions {
   logger?: Logger | false;
 }
 
+const VARS_FROM_WEIGHTS_KEYS: nx.OptionKeys<VarsFromWeightsOptions> = { source: true, key: true, addPoolingLayer: true, ignoreMismatchedSizes: true, logger: true };
+
 /** What {@link varsFromWeights} did besides building the variables. */
 export interface LoadReport {
   /** Parameters the checkpoint lacked (or had in another shape), initialised fresh. */
@@ -82,6 +84,7 @@ export function varsFromWeights(
   architecture: Architecture,
   options: VarsFromWeightsOptions = {},
 ): { vars: Layer.Vars; report: LoadReport } {
+  nx.checkOptions('Bert.varsFromWeights', options, VARS_FROM_WEIGHTS_KEYS);
   const fn = 'Bert.fromPretrained';
   const source = options.source ?? 'the checkpoint';
   const specs = paramSpecs(config, architecture, options.addPoolingLayer ?? true);
