@@ -33,7 +33,7 @@ export interface Conv2dOptions {
   padding?: Conv2dPadding;
   /** Dilation; default 1. */
   dilation?: Pair;
-  /** Groups; only 1 is supported (default). */
+  /** Channel groups: input and output channels split into `groups` independent convolutions (both must be divisible); default 1. */
   groups?: number;
   /** Whether to add a bias; default true. */
   bias?: boolean;
@@ -74,14 +74,19 @@ function convPadding(fn: string, p: Conv2dPadding): nx.Padding {
 function convLayer(fn: string, rank: 1 | 2, o: { inChannels: number; outChannels: number; kernel: number[]; bias: boolean; weightInit?: Initializer; biasInit?: Initializer; groups?: number }, run: (x: nx.Tensor, w: nx.Tensor) => nx.Tensor): Layer {
   checkPositiveInt(fn, 'inChannels', o.inChannels);
   checkPositiveInt(fn, 'outChannels', o.outChannels);
-  if ((o.groups ?? 1) !== 1) throw new LayerError(`${fn}: only groups = 1 is supported, got ${o.groups}`);
-  const wShape = [o.outChannels, o.inChannels, ...o.kernel];
-  const fanIn = o.inChannels * o.kernel.reduce((a, b) => a * b, 1);
+  const groups = o.groups ?? 1;
+  checkPositiveInt(fn, 'groups', groups);
+  if (o.inChannels % groups !== 0 || o.outChannels % groups !== 0) {
+    throw new LayerError(`${fn}: groups ${groups} must divide inChannels (${o.inChannels}) and outChannels (${o.outChannels})`);
+  }
+  const wShape = [o.outChannels, o.inChannels / groups, ...o.kernel];
+  const fanIn = (o.inChannels / groups) * o.kernel.reduce((a, b) => a * b, 1);
   const weightInit = o.weightInit ?? torchDefault;
   const biasInit = o.biasInit ?? torchBias(fanIn);
   const biasShape = rank === 2 ? [1, o.outChannels, 1, 1] : [1, o.outChannels, 1];
   const inRank = rank + 2;
   return {
+    kind: rank === 2 ? 'conv2d' : 'conv1d',
     init({ key, dtype = 'float32' }) {
       const [kw, kb] = nx.random.split(key, 2);
       const params: Record<string, Tree> = { weight: weightInit(kw!, wShape, dtype) };
@@ -103,12 +108,13 @@ function convLayer(fn: string, rank: 1 | 2, o: { inChannels: number; outChannels
 }
 
 /**
- * 2-d convolution (cross-correlation), as `torch.nn.Conv2d` with `groups = 1`.
+ * 2-d convolution (cross-correlation), as `torch.nn.Conv2d`, grouped convolutions included.
  *
  * - Input `[N, C, H, W]`; output `[N, O, H', W']` with, per axis,
  *   `H' = floor((H + padTotal - dilation (k - 1) - 1) / stride) + 1` (`'same'`: `ceil(H / stride)`).
- * - Params: `weight` `[O, C, kh, kw]`, `bias` `[O]`.
- * @throws LayerError for invalid sizes, `groups != 1`, or (at apply) an input that is not `[N, C, H, W]`.
+ * - Params: `weight` `[O, C / groups, kh, kw]`, `bias` `[O]`.
+ * - `groups`: channels split into independent convolutions (`groups = C` is a depthwise convolution).
+ * @throws LayerError for invalid sizes, `groups` not dividing both channel counts, or (at apply) an input that is not `[N, C, H, W]`.
  * @example `Layer.conv2d({ inChannels: 1, outChannels: 32, kernelSize: 3, padding: 'same' })`
  */
 export function conv2d(options: Conv2dOptions): Layer {
@@ -118,7 +124,7 @@ export function conv2d(options: Conv2dOptions): Layer {
   const stride = checkPair(fn, 'stride', options.stride ?? 1);
   const dilation = checkPair(fn, 'dilation', options.dilation ?? 1);
   const padding = convPadding(fn, options.padding ?? 'valid');
-  return convLayer(fn, 2, { ...options, kernel, bias: options.bias ?? true }, (x, w) => nx.conv2d(x, w, { stride, dilation, padding }));
+  return convLayer(fn, 2, { ...options, kernel, bias: options.bias ?? true }, (x, w) => nx.conv2d(x, w, { stride, dilation, padding, groups: options.groups ?? 1 }));
 }
 
 /** Options of {@link conv1d}. */
@@ -135,7 +141,7 @@ export interface Conv1dOptions {
   padding?: 'same' | 'valid' | number | [number, number];
   /** Dilation; default 1. */
   dilation?: number;
-  /** Groups; only 1 is supported (default). */
+  /** Channel groups: input and output channels split into `groups` independent convolutions (both must be divisible); default 1. */
   groups?: number;
   /** Whether to add a bias; default true. */
   bias?: boolean;
@@ -148,10 +154,10 @@ export interface Conv1dOptions {
 const CONV1D_KEYS: nx.OptionKeys<Conv1dOptions> = { inChannels: true, outChannels: true, kernelSize: true, stride: true, padding: true, dilation: true, groups: true, bias: true, weightInit: true, biasInit: true };
 
 /**
- * 1-d convolution (cross-correlation), as `torch.nn.Conv1d` with `groups = 1`.
+ * 1-d convolution (cross-correlation), as `torch.nn.Conv1d` (grouped too).
  *
  * - Input `[N, C, L]`; output `[N, O, L']`, `L' = floor((L + padTotal - dilation (k - 1) - 1) / stride) + 1`.
- * - Params: `weight` `[O, C, k]`, `bias` `[O]`.
+ * - Params: `weight` `[O, C / groups, k]`, `bias` `[O]`.
  * @throws LayerError for invalid sizes or (at apply) an input that is not `[N, C, L]`.
  */
 export function conv1d(options: Conv1dOptions): Layer {
@@ -169,5 +175,5 @@ export function conv1d(options: Conv1dOptions): Layer {
     const [a, b] = checkPair(fn, 'padding', p, true);
     padding = a === 0 && b === 0 ? 'valid' : [[a, b]];
   }
-  return convLayer(fn, 1, { ...options, kernel: [options.kernelSize], bias: options.bias ?? true }, (x, w) => nx.conv1d(x, w, { stride, dilation, padding }));
+  return convLayer(fn, 1, { ...options, kernel: [options.kernelSize], bias: options.bias ?? true }, (x, w) => nx.conv1d(x, w, { stride, dilation, padding, groups: options.groups ?? 1 }));
 }

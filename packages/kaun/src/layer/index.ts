@@ -29,7 +29,10 @@ export {
 export { type LinearOptions, linear } from './linear.js';
 export { type CallChild, sequential, compose, named } from './combinators.js';
 export { type Pair, type Conv2dPadding, type Conv2dOptions, type Conv1dOptions, conv2d, conv1d } from './conv.js';
-export { type Pool2dOptions, type FlattenOptions, maxPool2d, avgPool2d, flatten } from './pool.js';
+export { type Pool2dOptions, type FlattenOptions, type GlobalPoolOptions, maxPool2d, avgPool2d, flatten, globalAvgPool, globalMaxPool } from './pool.js';
+export { type ConvTranspose2dOptions, convTranspose2d } from './conv-transpose.js';
+export { type GroupNormOptions, groupNorm } from './group-norm.js';
+export { type RnnOptions, type RnnInput, type RnnOutput, lstm, gru } from './rnn.js';
 export { type DropoutOptions, dropout, applyDropout } from './dropout.js';
 export { type BatchNormOptions, batchNorm } from './batch-norm.js';
 export { type LayerNormOptions, type RmsNormOptions, layerNorm, rmsNorm } from './norm.js';

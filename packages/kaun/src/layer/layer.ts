@@ -68,6 +68,8 @@ export interface Output<Out = Tensor> {
  * ```
  */
 export interface Layer<In = Tensor, Out = Tensor> {
+  /** What the layer is (`'linear'`, `'lstm'`, `'sequential'`), shown by `Layer.summary`; optional. */
+  readonly kind?: string;
   /** Creates fresh variables from a key (and a dtype, default `'float32'`). */
   init(options: InitOptions): Vars;
   /** Runs the layer; returns the output and the new state. */

@@ -82,3 +82,41 @@ export function flatten(options: FlattenOptions = {}): Layer {
     return nx.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
   });
 }
+
+/** Options of {@link globalAvgPool} and {@link globalMaxPool}. */
+export interface GlobalPoolOptions {
+  /** Keep the pooled axes with length 1 (`[N, C, 1, 1]`, as PyTorch's `AdaptiveAvgPool2d(1)`); default false (`[N, C]`, as Keras). */
+  keepDims?: boolean;
+}
+
+const GLOBAL_KEYS: nx.OptionKeys<GlobalPoolOptions> = { keepDims: true };
+
+function globalPool(name: string, reduce: typeof nx.mean, options: GlobalPoolOptions): Layer {
+  nx.checkOptions(name, options, GLOBAL_KEYS);
+  const keepDims = options.keepDims ?? false;
+  const layer = fn((x: Tensor) => {
+    if (x.rank < 3) throw new LayerError(`${name}: expected input [N, C, ...spatial], got shape ${fmt(x.shape)}`);
+    return reduce(x, { axis: x.shape.slice(2).map((_, i) => i + 2), keepDims });
+  });
+  return { ...layer, kind: name.slice('Layer.'.length) };
+}
+
+/**
+ * Global average pooling: the mean over every spatial axis, `[N, C, ...spatial] -> [N, C]`
+ * (Keras' `GlobalAveragePooling2D`; with `keepDims`, `[N, C, 1, 1]` as PyTorch's
+ * `AdaptiveAvgPool2d(1)`). Works for 1-d, 2-d and 3-d inputs.
+ * @throws LayerError (at apply) for an input of rank below 3.
+ * @example `Layer.sequential([Layer.conv2d({ inChannels: 3, outChannels: 16, kernelSize: 3 }), Layer.globalAvgPool(), Layer.linear({ inFeatures: 16, outFeatures: 10 })])`
+ */
+export function globalAvgPool(options: GlobalPoolOptions = {}): Layer {
+  return globalPool('Layer.globalAvgPool', nx.mean, options);
+}
+
+/**
+ * Global max pooling: the maximum over every spatial axis, `[N, C, ...spatial] -> [N, C]`
+ * (`[N, C, 1, 1]` with `keepDims`).
+ * @throws LayerError (at apply) for an input of rank below 3.
+ */
+export function globalMaxPool(options: GlobalPoolOptions = {}): Layer {
+  return globalPool('Layer.globalMaxPool', nx.max, options);
+}

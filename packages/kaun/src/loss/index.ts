@@ -10,5 +10,10 @@
  * @module
  */
 export type { Reduction, ReductionOptions } from './reduce.js';
-export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy, type SoftmaxCrossEntropyOptions } from './classification.js';
+export {
+  softmaxCrossEntropy, sigmoidBinaryCrossEntropy, sigmoidFocalLoss,
+  type SoftmaxCrossEntropyOptions, type SigmoidBinaryCrossEntropyOptions, type SigmoidFocalLossOptions,
+} from './classification.js';
+export { klDivergence, type KlDivergenceOptions } from './divergence.js';
+export { cosineEmbedding, type CosineEmbeddingOptions } from './similarity.js';
 export { mse, mae, huber, type HuberOptions } from './regression.js';
