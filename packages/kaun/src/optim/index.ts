@@ -4,7 +4,9 @@
  * Ready-made: {@link sgd}, {@link adam}, {@link adamw}, {@link rmsprop}, {@link adagrad} (PyTorch's
  * semantics and defaults). Pieces: {@link scaleByAdam}, {@link scaleByRms}, {@link scaleByRss},
  * {@link trace}, {@link addDecayedWeights}, {@link scaleByLearningRate}, {@link clipByGlobalNorm},
- * {@link chain}. Schedules are in {@link Schedule}.
+ * {@link chain}. Accumulation: {@link multiSteps}. Per-parameter rules: {@link multiTransform},
+ * {@link masked}, {@link freeze}, {@link setToZero}, {@link matchPaths}. Hyperparameters in the
+ * state: {@link injectHyperparams}. Schedules are in {@link Schedule}.
  *
  * @example
  * ```ts
@@ -25,6 +27,12 @@ export {
 } from './transform.js';
 export { clipByGlobalNorm, clip, globalNorm } from './clip.js';
 export { applyUpdates } from './apply.js';
+export { multiSteps, type MultiStepsOptions } from './accumulate.js';
+export {
+  setToZero, multiTransform, masked, freeze, matchPaths,
+  type ParamPredicate, type MultiTransformOptions, type FreezeOptions,
+} from './partition.js';
+export { injectHyperparams, hyperparams, setHyperparams, type InjectedHyperparams } from './hyperparams.js';
 export {
   sgd, adam, adamw, rmsprop, adagrad,
   type SgdOptions, type AdamOptions, type AdamWOptions, type RmspropOptions, type AdagradOptions,

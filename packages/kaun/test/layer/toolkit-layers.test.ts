@@ -9,7 +9,8 @@ const vars = (params: Record<string, nx.Tensor>) => ({ params, state: {}, dtype:
 
 describe('Layer.convTranspose2d', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  it.each(torchRef.convTranspose2d.map((c: any) => [JSON.stringify({ k: c.kernelSize, s: c.stride, p: c.padding, op: c.outputPadding, g: c.groups, d: c.dilation }), c]))('matches torch.nn.ConvTranspose2d %s, gradients too', (_n, c: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const cases: Array<[string, any]> = torchRef.convTranspose2d.map((c: any) => [JSON.stringify({ k: c.kernelSize, s: c.stride, p: c.padding, op: c.outputPadding, g: c.groups, d: c.dilation }), c]);
+  it.each(cases)('matches torch.nn.ConvTranspose2d %s, gradients too', (_n, c) => {
     const layer = Layer.convTranspose2d({ inChannels: c.inChannels, outChannels: c.outChannels, kernelSize: c.kernelSize, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding, groups: c.groups, dilation: c.dilation });
     const fresh = layer.init({ key: nx.random.key(0) });
     expect((fresh.params as { weight: nx.Tensor }).weight.shape).toEqual(c.weight.shape);
