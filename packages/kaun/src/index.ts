@@ -6,6 +6,8 @@
  * - {@link Loss}, {@link Metric}, {@link Optim} (with `Optim.Schedule`), {@link Data}, {@link Train}.
  * - {@link Checkpoint}: safetensors save/load, sharding, whole training state.
  * - {@link Datasets}: MNIST and Fashion-MNIST.
+ * - {@link Callback}: built-in `fit` callbacks (plateau learning rate, CSV/JSONL/TensorBoard logging).
+ * - {@link CheckpointManager}: periodic, rotating, best-keeping checkpoints for `Train.fit`, and exact resumption.
  * @packageDocumentation
  */
 export * from './errors.js';
@@ -19,3 +21,5 @@ export * as Data from './data/index.js';
 export * as Train from './train/index.js';
 export * as Checkpoint from './checkpoint/index.js';
 export * as Datasets from './datasets/index.js';
+export * as CheckpointManager from './checkpoint-manager/index.js';
+export * as Callback from './callback/index.js';

@@ -24,6 +24,13 @@ export interface Accumulator {
   compute(): number;
   /** Forgets every batch and frees the accumulator's tensors. */
   reset(): void;
+  /**
+   * The accumulated state as JSON (reads the device), so a checkpoint taken mid-epoch resumes
+   * the metric exactly; optional (the built-in accumulators have it).
+   */
+  snapshot?(): unknown;
+  /** Puts back a {@link Accumulator.snapshot} (after a reset). */
+  restore?(snapshot: unknown): void;
 }
 
 function readScalar(t: Tensor): number {
@@ -96,6 +103,13 @@ export function batchMean(fn: MetricFn): Accumulator {
     },
     compute: () => (sum === undefined || count === 0 ? Number.NaN : readScalar(sum) / count),
     reset() { if (sum !== undefined) nx.dispose(sum); sum = undefined; count = 0; },
+    snapshot: () => ({ sum: sum === undefined ? null : readScalar(sum), count }),
+    restore(snap) {
+      const s = snap as { sum: number | null; count: number };
+      this.reset();
+      if (s.sum !== null) sum = swap(undefined, nx.scalar(s.sum));
+      count = s.count;
+    },
   };
 }
 
@@ -162,6 +176,12 @@ export function confusion(options: ConfusionOptions): ConfusionAccumulator {
       return Array.from({ length: numClasses }, (_, i) => Array.from(data.slice(i * numClasses, (i + 1) * numClasses), Number));
     },
     reset() { if (total !== undefined) nx.dispose(total); total = undefined; },
+    snapshot: () => (total === undefined ? null : { dtype: total.dtype, data: Array.from(nx.toTypedArray(total), Number) }),
+    restore(snap) {
+      this.reset();
+      const s = snap as { dtype: nx.DType; data: number[] } | null;
+      if (s !== null) total = swap(undefined, nx.fromArray(s.data, { shape: [numClasses, numClasses], dtype: s.dtype }));
+    },
   };
 }
 

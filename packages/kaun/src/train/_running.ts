@@ -12,6 +12,18 @@ import type { MetricSpec } from './types.js';
 
 const FLUSH_EVERY = 64;
 
+/** What {@link LossMean.snapshot} gives. @internal */
+export interface LossSnapshot {
+  /** The folded sum (a float32 value), or null before the first fold. */
+  sum: number | null;
+  /** Examples counted so far. */
+  count: number;
+  /** Losses not folded yet, with their weights. */
+  pending: number[];
+  /** The weights of `pending`. */
+  sizes: number[];
+}
+
 /**
  * A weighted mean of scalar loss tensors kept on the device: losses are collected and summed in
  * one stack every 64 steps, and read only by {@link LossMean.read}. @internal
@@ -51,6 +63,31 @@ export class LossMean {
   read(): number {
     this.flush();
     return this.#sum === undefined || this.#count === 0 ? Number.NaN : Number(nx.item(this.#sum)) / this.#count;
+  }
+
+  /**
+   * The running sum and the losses not yet folded in, read from the device (float32 values, exact
+   * in JSON), so a resumed epoch folds them in the same order as an uninterrupted one.
+   */
+  snapshot(): LossSnapshot {
+    const sum = this.#sum === undefined ? null : Number(nx.item(this.#sum));
+    let pending: number[] = [];
+    if (this.#pending.length > 0) {
+      const stacked = nx.stack(this.#pending);
+      pending = Array.from(nx.toTypedArray(stacked) as Float32Array, Number);
+      nx.dispose(stacked);
+    }
+    return { sum, count: this.#count, pending, sizes: [...this.#sizes] };
+  }
+
+  /** A running mean continuing from a {@link LossMean.snapshot}. */
+  static restore(s: LossSnapshot): LossMean {
+    const m = new LossMean();
+    if (s.sum !== null) m.#sum = nx.scalar(s.sum);
+    m.#pending = s.pending.map((v) => nx.scalar(v));
+    m.#sizes = [...s.sizes];
+    m.#count = s.count;
+    return m;
   }
 
   /** Frees everything. */

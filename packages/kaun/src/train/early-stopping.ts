@@ -76,6 +76,26 @@ export class EarlyStopper {
     return this.#wait >= Math.max(1, this.#patience);
   }
 
+  /** The counters as JSON and the best variables kept so far (owned by the stopper), for a checkpoint. */
+  snapshot(): { json: { best: number | null; wait: number; bestEpoch: number }; bestVars: Vars | undefined } {
+    return { json: { best: Number.isNaN(this.#best) ? null : this.#best, wait: this.#wait, bestEpoch: this.bestEpoch }, bestVars: this.#bestVars };
+  }
+
+  /** Continues from a {@link EarlyStopper.snapshot}; takes ownership of `bestVars`. */
+  restore(json: { best: number | null; wait: number; bestEpoch: number }, bestVars: Vars | undefined): void {
+    this.#best = json.best ?? Number.NaN;
+    this.#wait = json.wait;
+    this.bestEpoch = json.bestEpoch;
+    if (this.#bestVars) Ptree.dispose([this.#bestVars.params, this.#bestVars.state]);
+    this.#bestVars = this.#restore ? bestVars : undefined;
+    if (!this.#restore && bestVars) Ptree.dispose([bestVars.params, bestVars.state]);
+  }
+
+  /** Whether the best variables are kept (`restoreBest`). */
+  get keepsBest(): boolean {
+    return this.#restore;
+  }
+
   /** The variables to end with: the best copy (if kept and not the last epoch), else `undefined`. Frees the copy otherwise. */
   takeBest(lastEpoch: number): Vars | undefined {
     const best = this.#bestVars;

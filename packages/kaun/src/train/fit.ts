@@ -8,6 +8,7 @@ import { accumulators, batchSize, collect, epochOf, LossMean } from './_running.
 import { EarlyStopper, type EarlyStoppingOptions } from './early-stopping.js';
 import { evaluate } from './evaluate.js';
 import { makeReporter, type ProgressMode } from './progress.js';
+import { capturePosition, openResume, orderCallbacks, restoredLoss, restoreMetrics, skipDone } from './resume.js';
 import { disposeReplaced, stepWith } from './step.js';
 import type { Batch, Callbacks, Trainer, TrainState } from './types.js';
 
@@ -23,6 +24,15 @@ export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
   callbacks?: Callbacks | Callbacks[];
   /** Stop when a logged value stops improving (see {@link EarlyStoppingOptions}); default off. */
   earlyStopping?: EarlyStoppingOptions;
+  /**
+   * Continue a run from a checkpoint of a `CheckpointManager`: `'latest'` (the newest in the
+   * manager's folder among the callbacks; none yet starts afresh) or the path of a checkpoint or
+   * of a manager's folder. The state passed in is the template the checkpoint is loaded into
+   * (consumed). The run continues in the saved epoch, after the batches already done, with the
+   * saved keys, logs and callback states: the result equals that of an uninterrupted run, bit
+   * for bit on the same backend. Default: none.
+   */
+  resumeFrom?: string;
   /**
    * Progress output: `'auto'` (default: a live bar with loss and samples/s when stdout is a TTY,
    * one line per epoch otherwise), `'bar'`, `'lines'`, or `false` for silence.
@@ -69,7 +79,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
   const first = options.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new KaunError(`${fn}: epochs must be a non-negative integer, got ${String(epochs)}`);
   if (!Number.isInteger(first) || first < 0) throw new KaunError(`${fn}: initialEpoch must be a non-negative integer, got ${String(first)}`);
-  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+  const callbacks = orderCallbacks(options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks]);
   const batchHooks = callbacks.filter((c) => typeof c.onBatchEnd === 'function');
   const reporter = makeReporter(options.progress);
   const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, options.validation !== undefined) : undefined;
@@ -77,19 +87,26 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
   let stopped = false;
   const stop = () => { stopped = true; };
   let lastEpoch = first - 1;
+  const setState = (next: TrainState) => { state = next; };
+  const resume = options.resumeFrom === undefined ? undefined : await openResume(fn, options.resumeFrom, state, callbacks, stopper);
+  if (resume) ({ state } = resume);
+  if (resume) Object.assign(history, resume.position.history);
 
   for (const c of callbacks) await c.onTrainBegin?.({ state });
-  for (let epoch = first; epoch < first + epochs && !stopped; epoch++) {
+  for (let epoch = resume?.position.epoch ?? first; epoch < first + epochs && !stopped; epoch++) {
     for (const c of callbacks) await c.onEpochBegin?.({ epoch, state });
     const t0 = performance.now();
-    const { items, owned } = epochOf(fn, data, epoch);
+    const here = resume?.position.epoch === epoch ? resume.position : undefined; // the resumed epoch
+    const { items: all, owned } = epochOf(fn, data, epoch);
+    const items = here === undefined || here.batch === 0 ? all : skipDone(all, here.batch, owned);
     reporter?.epochStart(epoch, first + epochs - 1, (data as { length?: unknown }).length as number | undefined);
     const accs = accumulators(trainer.metrics);
     const onOutput = accs.length === 0 ? undefined : (y: Out, t: Y) => { const preds = trainer.predictions(y); for (const [, a] of accs) a.update(preds, t as nx.Tensor); };
-    const lossMean = new LossMean();
+    if (here) restoreMetrics(accs, here.metrics);
+    const lossMean = here ? restoredLoss(here) : new LossMean();
     const logs: Record<string, number> = {};
-    let samples = 0;
-    let b = 0;
+    let samples = here?.samples ?? 0;
+    let b = here?.batch ?? 0;
     try {
       for (const batch of items) {
         let loss: nx.Tensor;
@@ -104,7 +121,8 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         lossMean.add(loss, n);
         samples += n;
         for (const c of batchHooks) {
-          const p = c.onBatchEnd!({ epoch, batch: b, size: n, loss, state, stop });
+          const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
+          const p = c.onBatchEnd!({ epoch, batch: b, size: n, loss, state, stop, setState, position });
           if (p) await p;
         }
         b++;
@@ -122,11 +140,13 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
       for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
     }
     const seconds = (performance.now() - t0) / 1000;
-    for (const [k, val] of Object.entries(logs)) (history[k] ??= []).push(val);
     reporter?.epochEnd(logs, seconds, samples);
     lastEpoch = epoch;
     if (stopper?.update(epoch, logs, state.vars)) stopped = true;
-    for (const c of callbacks) await c.onEpochEnd?.({ epoch, logs, state, seconds, samples, stop });
+    // callbacks may add to the logs (a learning rate); the history records what they leave
+    const position = () => capturePosition({ epoch: epoch + 1, batch: 0, samples: 0, history: withLogs(history, logs), lossMean: undefined, accs: undefined, stopper, callbacks });
+    for (const c of callbacks) await c.onEpochEnd?.({ epoch, logs, state, seconds, samples, stop, setState, position });
+    for (const [k, val] of Object.entries(logs)) (history[k] ??= []).push(val);
     await new Promise<void>((resolve) => setImmediate(resolve)); // let timers and signals run between epochs
   }
   const best = stopper?.takeBest(lastEpoch);
@@ -134,8 +154,16 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     disposeReplaced([state.vars.params, state.vars.state], [best.params, best.state]);
     state = { ...state, vars: best };
   }
-  for (const c of callbacks) await c.onTrainEnd?.({ state, history });
+  for (const c of callbacks) await c.onTrainEnd?.({ state, history, setState });
   const result: FitResult = { state, history, stopped };
   if (stopper) result.bestEpoch = stopper.bestEpoch;
   return result;
+}
+
+/** The history with one more epoch's logs (a copy). */
+function withLogs(history: Record<string, number[]>, logs: Record<string, number>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(history)) out[k] = [...v];
+  for (const [k, val] of Object.entries(logs)) (out[k] ??= []).push(val);
+  return out;
 }

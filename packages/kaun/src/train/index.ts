@@ -18,6 +18,7 @@
  */
 export type {
   Batch, LossFn, MetricSpec, TrainerOptions, Trainer, AnyTrainer, TrainState, BatchEndInfo, EpochEndInfo, Callbacks,
+  FitPosition, FitPositionCapture,
 } from './types.js';
 export { make, makeState, vars, type MakeStateOptions } from './make.js';
 export { step, type StepOptions, type StepResult } from './step.js';

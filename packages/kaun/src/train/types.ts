@@ -87,6 +87,13 @@ export interface BatchEndInfo {
   state: TrainState;
   /** Stops training after this batch. */
   stop(): void;
+  /**
+   * Replaces the training state from now on (e.g. an optimizer state with a new learning rate,
+   * see `Optim.setHyperparams`); the old one is consumed.
+   */
+  setState(next: TrainState): void;
+  /** Where training is, for a checkpoint that resumes exactly (see `CheckpointManager`). Reads the device. */
+  position(): FitPositionCapture;
 }
 
 /** Passed to `onEpochEnd`. */
@@ -103,10 +110,51 @@ export interface EpochEndInfo {
   samples: number;
   /** Stops training after this epoch. */
   stop(): void;
+  /** Replaces the training state from now on (see {@link BatchEndInfo.setState}). */
+  setState(next: TrainState): void;
+  /** Where training is: the start of the next epoch (see {@link BatchEndInfo.position}). */
+  position(): FitPositionCapture;
+}
+
+/**
+ * Where a `fit` run is, as JSON: enough, with the training state, to continue it exactly (the
+ * same batches, keys, logs and callback states as a run that was never interrupted).
+ */
+export interface FitPosition {
+  /** The epoch to continue in. */
+  epoch: number;
+  /** Batches of that epoch already done (skipped when resuming). */
+  batch: number;
+  /** Training examples of that epoch already seen. */
+  samples: number;
+  /** The history of the completed epochs. */
+  history: Record<string, number[]>;
+  /** The running loss of the epoch in progress (null at an epoch start). */
+  loss: unknown;
+  /** The training metrics' accumulators of the epoch in progress, by name (null at an epoch start). */
+  metrics: Record<string, unknown> | null;
+  /** Early stopping's counters (null without early stopping). */
+  earlyStopping: { best: number | null; wait: number; bestEpoch: number } | null;
+  /** Each callback's {@link Callbacks.snapshot}, in the order of the callbacks (null where it has none). */
+  callbacks: Array<{ kind: string; state: unknown }>;
+}
+
+/** What {@link BatchEndInfo.position} returns: the JSON position and the tensors it needs. */
+export interface FitPositionCapture {
+  /** The position. */
+  position: FitPosition;
+  /** Early stopping's best variables (with `restoreBest`), owned by the stopper: save, do not dispose. */
+  bestVars?: Vars;
 }
 
 /** Hooks called by {@link fit}; each may return a promise, which is awaited. */
 export interface Callbacks {
+  /** A short name of the callback, checked when a run resumes (so the callbacks are the same). */
+  readonly kind?: string;
+  /** The callback's state as JSON, saved in checkpoints (e.g. a plateau counter); optional. */
+  snapshot?(): unknown;
+  /** Puts back a {@link Callbacks.snapshot} when `fit` resumes from a checkpoint. */
+  restore?(snapshot: unknown): void | Promise<void>;
   /** Before the first epoch. */
   onTrainBegin?(info: { state: TrainState }): void | Promise<void>;
   /** Before each epoch. */
@@ -115,8 +163,8 @@ export interface Callbacks {
   onBatchEnd?(info: BatchEndInfo): void | Promise<void>;
   /** After each epoch (and its validation). */
   onEpochEnd?(info: EpochEndInfo): void | Promise<void>;
-  /** After the last epoch (after early stopping restored the best variables). */
-  onTrainEnd?(info: { state: TrainState; history: Record<string, number[]> }): void | Promise<void>;
+  /** After the last epoch (after early stopping restored the best variables); `setState` replaces the state `fit` returns. */
+  onTrainEnd?(info: { state: TrainState; history: Record<string, number[]>; setState(next: TrainState): void }): void | Promise<void>;
 }
 
 /** A trainer of any input, output and target types. */
