@@ -14,4 +14,6 @@
  * @module
  */
 export { Dataset, fromGenerator, type EpochFn, type FromGeneratorOptions } from './dataset.js';
-export { Source, fromArrays, fromTensors, type ArraySpec, type ColumnData, type BatchOptions } from './source.js';
+export { Source, fromArrays, fromTensors, type ArraySpec, type ColumnData, type NestedNumbers, type BatchOptions } from './source.js';
+export { readCsv, streamCsv, type CsvType, type ReadCsvOptions, type StreamCsvOptions, type CsvData } from './csv.js';
+export { readImageFolder, type ReadImageFolderOptions, type ImageFolder } from './images.js';

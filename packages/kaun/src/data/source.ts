@@ -12,11 +12,17 @@ import { Dataset } from './dataset.js';
 /** A typed array a column may hold. */
 export type ColumnData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 
+/** Numbers nested in arrays of equal lengths at each level (`[[1, 2], [3, 4]]`). */
+export type NestedNumbers = number[] | NestedNumbers[];
+
 /** A column: row-major values and a shape whose first axis is the number of rows. */
 export interface ArraySpec {
-  /** The values, row after row. A typed array is referenced, not copied (do not mutate it while iterating); a plain array is converted to float32 once. */
-  data: ColumnData | number[];
-  /** `[rows, ...rowShape]`; default `[data.length]`. */
+  /**
+   * The values, row after row. A typed array is referenced, not copied (do not mutate it while
+   * iterating); a plain array, flat or nested (`[[1, 2], [3, 4]]`, rows first), is converted once.
+   */
+  data: ColumnData | NestedNumbers;
+  /** `[rows, ...rowShape]`; default `[data.length]` (a nested array: its shape). */
   shape?: number[];
   /**
    * dtype of the batch tensors; default `float32` for float data and plain arrays, `int32` for
@@ -39,17 +45,43 @@ interface Order {
   idx: Int32Array | null;
 }
 
-function defaultDtype(data: ColumnData | number[]): DType {
+function defaultDtype(data: ColumnData | NestedNumbers): DType {
   return data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data) ? 'float32' : 'int32';
 }
 
-function toColumn(fn: string, name: string, spec: ArraySpec | ColumnData): Column {
-  const s: ArraySpec = ArrayBuffer.isView(spec) ? { data: spec } : spec;
+/** Flattens a nested array, checking it is rectangular; returns the values and the shape. */
+function flattenNested(fn: string, name: string, a: NestedNumbers): { values: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let v: unknown = a; Array.isArray(v); v = v[0]) shape.push(v.length);
+  const values: number[] = [];
+  const walk = (v: unknown, depth: number, at: string): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number' && typeof v !== 'boolean') throw new DataError(`${fn}: column '${name}' holds ${v === null ? 'null' : typeof v} at ${at}; expected numbers`);
+      values.push(Number(v));
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new DataError(`${fn}: column '${name}' is not rectangular: ${at} has ${Array.isArray(v) ? `${v.length} elements` : 'a number'} where ${shape[depth]} were expected (shape [${shape.join(', ')}])`);
+    }
+    v.forEach((e, i) => walk(e, depth + 1, `${at}[${i}]`));
+  };
+  walk(a, 0, name);
+  return { values, shape };
+}
+
+function toColumn(fn: string, name: string, spec: ArraySpec | ColumnData | NestedNumbers): Column {
+  const s: ArraySpec = ArrayBuffer.isView(spec) || Array.isArray(spec) ? { data: spec as ColumnData | NestedNumbers } : spec;
   if (s === null || typeof s !== 'object' || !(ArrayBuffer.isView(s.data) || Array.isArray(s.data))) {
-    throw new DataError(`${fn}: column '${name}' must be a typed array or {data, shape, dtype?}`);
+    throw new DataError(`${fn}: column '${name}' must be a typed array, a (nested) array of numbers, or {data, shape, dtype?}`);
   }
-  const data: ColumnData = Array.isArray(s.data) ? Float32Array.from(s.data) : s.data;
-  const shape = s.shape ?? [data.length];
+  let data: ColumnData;
+  let inferred: number[] | undefined;
+  if (Array.isArray(s.data)) {
+    const { values, shape } = flattenNested(fn, name, s.data);
+    data = s.dtype === 'int32' || s.dtype === 'bool' ? Int32Array.from(values) : Float32Array.from(values);
+    inferred = shape;
+  } else data = s.data;
+  const shape = s.shape ?? inferred ?? [data.length];
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new DataError(`${fn}: column '${name}' needs a shape [rows, ...] of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -199,10 +231,12 @@ function buildColumn(c: Column, ord: Order, start: number, count: number): Tenso
 }
 
 /**
- * A row source from host arrays: each column is a typed array (1-d) or `{data, shape, dtype?}`
- * with the rows on the first axis; every column must have the same number of rows. The arrays
- * are referenced, not copied.
- * @throws DataError for mismatched lengths, bad shapes or dtypes.
+ * A row source from host arrays: each column is a typed array (1-d), a plain JS array, flat or
+ * nested (`[[0.1, 0.2], [0.3, 0.4]]`: its shape is inferred, the values become float32), or
+ * `{data, shape, dtype?}`, with the rows on the first axis; every column must have the same
+ * number of rows. Typed arrays are referenced, not copied.
+ * @throws DataError for mismatched lengths, bad shapes or dtypes, a nested array that is not
+ * rectangular (naming where) or holds something other than numbers.
  * @example
  * ```ts
  * const train = Data.fromArrays({
@@ -211,7 +245,7 @@ function buildColumn(c: Column, ord: Order, start: number, count: number): Tenso
  * }).shuffle(nx.random.key(0)).batch(128);
  * ```
  */
-export function fromArrays<C extends Record<string, ArraySpec | ColumnData>>(columns: C): Source<Extract<keyof C, string>> {
+export function fromArrays<C extends Record<string, ArraySpec | ColumnData | NestedNumbers>>(columns: C): Source<Extract<keyof C, string>> {
   const fn = 'Data.fromArrays';
   const names = Object.keys(columns);
   if (names.length === 0) throw new DataError(`${fn}: expected at least one column`);

@@ -16,6 +16,7 @@ import { APPLY_KEYS, type ApplyOptions, type Layer, emptyVars } from './layer.js
  */
 export function fn<In = Tensor, Out = Tensor>(f: (x: In, options: ApplyOptions) => Out): Layer<In, Out> {
   return {
+    kind: 'fn',
     init: (o) => emptyVars(o.dtype),
     apply: (vars, x, options = {}) => {
       nx.checkOptions('Layer.fn: apply', options, APPLY_KEYS);
@@ -24,8 +25,13 @@ export function fn<In = Tensor, Out = Tensor>(f: (x: In, options: ApplyOptions) 
   };
 }
 
+/** `layer` with a `kind` for summaries. @internal */
+export function kinded<In, Out>(layer: Layer<In, Out>, kind: string): Layer<In, Out> {
+  return { ...layer, kind };
+}
+
 /** ReLU layer: `max(x, 0)`. */
-export function relu(): Layer { return fn(A.relu); }
+export function relu(): Layer { return kinded(fn(A.relu), 'relu'); }
 
 /** Options of {@link gelu}. */
 export interface GeluOptions {
@@ -40,17 +46,17 @@ export function gelu(options: GeluOptions = {}): Layer {
   nx.checkOptions('Layer.gelu', options, GELU_KEYS);
   const a = options.approximate ?? 'none';
   if (a !== 'none' && a !== 'tanh') throw new LayerError(`Layer.gelu: approximate must be 'none' or 'tanh', got ${String(a)}`);
-  return fn(a === 'tanh' ? A.geluTanh : A.gelu);
+  return kinded(fn(a === 'tanh' ? A.geluTanh : A.gelu), 'gelu');
 }
 
 /** SiLU (swish) layer: `x * sigmoid(x)`. */
-export function silu(): Layer { return fn(A.silu); }
+export function silu(): Layer { return kinded(fn(A.silu), 'silu'); }
 
 /** Tanh layer. */
-export function tanh(): Layer { return fn(A.tanh); }
+export function tanh(): Layer { return kinded(fn(A.tanh), 'tanh'); }
 
 /** Sigmoid layer. */
-export function sigmoid(): Layer { return fn(A.sigmoid); }
+export function sigmoid(): Layer { return kinded(fn(A.sigmoid), 'sigmoid'); }
 
 /** Options of {@link softmax} and {@link logSoftmax}. */
 export interface SoftmaxOptions {
@@ -64,14 +70,14 @@ const SOFTMAX_KEYS: nx.OptionKeys<SoftmaxOptions> = { axis: true };
 export function softmax(options: SoftmaxOptions = {}): Layer {
   nx.checkOptions('Layer.softmax', options, SOFTMAX_KEYS);
   const axis = options.axis ?? -1;
-  return fn((x: Tensor) => A.softmax(x, axis));
+  return kinded(fn((x: Tensor) => A.softmax(x, axis)), 'softmax');
 }
 
 /** Log-softmax layer along `axis` (default -1). */
 export function logSoftmax(options: SoftmaxOptions = {}): Layer {
   nx.checkOptions('Layer.logSoftmax', options, SOFTMAX_KEYS);
   const axis = options.axis ?? -1;
-  return fn((x: Tensor) => A.logSoftmax(x, axis));
+  return kinded(fn((x: Tensor) => A.logSoftmax(x, axis)), 'logSoftmax');
 }
 
 /** Options of {@link leakyRelu}. */
@@ -86,7 +92,7 @@ const LEAKY_RELU_KEYS: nx.OptionKeys<LeakyReluOptions> = { negativeSlope: true }
 export function leakyRelu(options: LeakyReluOptions = {}): Layer {
   nx.checkOptions('Layer.leakyRelu', options, LEAKY_RELU_KEYS);
   const s = options.negativeSlope ?? 0.01;
-  return fn((x: Tensor) => A.leakyRelu(x, s));
+  return kinded(fn((x: Tensor) => A.leakyRelu(x, s)), 'leakyRelu');
 }
 
 /** Options of {@link elu}. */
@@ -101,11 +107,11 @@ const ELU_KEYS: nx.OptionKeys<EluOptions> = { alpha: true };
 export function elu(options: EluOptions = {}): Layer {
   nx.checkOptions('Layer.elu', options, ELU_KEYS);
   const alpha = options.alpha ?? 1;
-  return fn((x: Tensor) => A.elu(x, alpha));
+  return kinded(fn((x: Tensor) => A.elu(x, alpha)), 'elu');
 }
 
 /** Softplus layer: `log(1 + exp(x))`. */
-export function softplus(): Layer { return fn(A.softplus); }
+export function softplus(): Layer { return kinded(fn(A.softplus), 'softplus'); }
 
 /** Identity layer: returns its input. */
-export function identity<T = Tensor>(): Layer<T, T> { return fn((x: T) => x); }
+export function identity<T = Tensor>(): Layer<T, T> { return kinded(fn((x: T) => x), 'identity'); }

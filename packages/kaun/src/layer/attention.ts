@@ -170,6 +170,7 @@ export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<Te
   const weightInit = options.weightInit ?? torchDefault;
   const shapes: Record<string, [number, number]> = { q_proj: [e, e], k_proj: [hkv * d, kvDim], v_proj: [hkv * d, kvDim], out_proj: [e, e] };
   return {
+    kind: 'multiHeadAttention',
     init({ key, dtype = 'float32' }) {
       const names = Object.keys(shapes);
       const keys = nx.random.split(key, 2 * names.length);

@@ -50,6 +50,7 @@ export function batchNorm(options: BatchNormOptions): Layer {
   const affine = options.affine ?? true;
   const track = options.trackRunningStats ?? true;
   return {
+    kind: 'batchNorm',
     init({ dtype = 'float32' }) {
       const params: Record<string, Tree> = affine ? { weight: nx.ones([c], dtype), bias: nx.zeros([c], dtype) } : {};
       const state: Record<string, Tree> = track

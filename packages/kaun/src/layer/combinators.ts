@@ -9,6 +9,7 @@ import { LayerError } from '../errors.js';
 import { isDict } from '../ptree/tree.js';
 import type { Tree } from '../ptree/index.js';
 import { APPLY_KEYS, INIT_KEYS, type ApplyOptions, type Layer, type Vars } from './layer.js';
+import { applyChild } from './trace.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -44,6 +45,7 @@ export function sequential<In = Tensor, Out = Tensor>(layers: ReadonlyArray<Laye
     }
   });
   return {
+    kind: 'sequential',
     init(o) {
       nx.checkOptions(`${fn}: init`, o, INIT_KEYS);
       const { key, dtype = 'float32' } = o;
@@ -69,7 +71,7 @@ export function sequential<In = Tensor, Out = Tensor>(layers: ReadonlyArray<Laye
         let h: unknown = x;
         for (let i = 0; i < n; i++) {
           const child: Vars = { params: params[i]!, state: state[i]!, dtype: vars.dtype };
-          const out = list[i]!.apply(child, h, childOptions(options, keys?.[i]));
+          const out = applyChild(i, list[i]!, child, h, childOptions(options, keys?.[i]));
           h = out.y;
           newState[i] = out.state;
         }
@@ -86,7 +88,7 @@ export function sequential<In = Tensor, Out = Tensor>(layers: ReadonlyArray<Laye
  * @example `Layer.compose(Layer.embedding({ numEmbeddings: 100, embeddingDim: 16 }), Layer.layerNorm({ dim: 16 }))`
  */
 export function compose<A, B, C>(left: Layer<A, B>, right: Layer<B, C>): Layer<A, C> {
-  return named<A, C>({ left, right }, (call, x) => call('right', call('left', x)));
+  return { ...named<A, C>({ left, right }, (call, x) => call('right', call('left', x))), kind: 'compose' };
 }
 
 /** The function {@link named} hands its forward function: applies a child by name, threading its state. */
@@ -122,6 +124,7 @@ export function named<In = Tensor, Out = Tensor>(
   const index = new Map(names.map((k, i) => [k, i]));
   const fwd = forward ?? ((call: CallChild, x: In) => names.reduce<unknown>((h, k) => call(k, h), x) as Out);
   return {
+    kind: 'named',
     init(o) {
       nx.checkOptions(`${fn}: init`, o, INIT_KEYS);
       const { key, dtype = 'float32' } = o;
@@ -152,7 +155,7 @@ export function named<In = Tensor, Out = Tensor>(
           key = nx.random.foldIn(key, i);
           if (count > 0) key = nx.random.foldIn(key, count);
         }
-        const out = children[name]!.apply({ params: params[name]!, state: newState[name]!, dtype: vars.dtype }, input, childOptions(options, key));
+        const out = applyChild(name, children[name]!, { params: params[name]!, state: newState[name]!, dtype: vars.dtype }, input, childOptions(options, key));
         newState[name] = out.state;
         return out.y;
       };

@@ -52,6 +52,7 @@ export function dropout(options: DropoutOptions): Layer {
   checkRate(fn, options.rate);
   const rate = options.rate;
   return {
+    kind: 'dropout',
     init: ({ dtype = 'float32' }) => ({ params: {}, state: {}, dtype }),
     apply(vars, x, o = {}) {
       nx.checkOptions(`${fn}: apply`, o, APPLY_KEYS);

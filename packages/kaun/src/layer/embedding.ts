@@ -36,6 +36,7 @@ export function embedding(options: EmbeddingOptions): Layer {
   checkPositiveInt(fn, 'embeddingDim', embeddingDim);
   const init = options.weightInit ?? normal({ std: 1 });
   return {
+    kind: 'embedding',
     init({ key, dtype = 'float32' }) {
       return { params: { weight: init(key, [numEmbeddings, embeddingDim], dtype) }, state: {}, dtype };
     },

@@ -33,6 +33,8 @@ export { type Pool2dOptions, type FlattenOptions, type GlobalPoolOptions, maxPoo
 export { type ConvTranspose2dOptions, convTranspose2d } from './conv-transpose.js';
 export { type GroupNormOptions, groupNorm } from './group-norm.js';
 export { type RnnOptions, type RnnInput, type RnnOutput, lstm, gru } from './rnn.js';
+export { applyChild } from './trace.js';
+export { type SummaryOptions, type SummaryRow, type ModelSummary, summary } from './summary.js';
 export { type DropoutOptions, dropout, applyDropout } from './dropout.js';
 export { type BatchNormOptions, batchNorm } from './batch-norm.js';
 export { type LayerNormOptions, type RmsNormOptions, layerNorm, rmsNorm } from './norm.js';

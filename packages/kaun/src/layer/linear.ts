@@ -53,6 +53,7 @@ export function linear(options: LinearOptions): Layer {
   const weightInit = options.weightInit ?? torchDefault;
   const biasInit = options.biasInit ?? torchBias(inFeatures);
   return {
+    kind: 'linear',
     init({ key, dtype = 'float32' }) {
       const [kw, kb] = nx.random.split(key, 2);
       const params: Record<string, Tree> = { weight: weightInit(kw!, [outFeatures, inFeatures], dtype) };

@@ -58,6 +58,7 @@ export function layerNorm(options: LayerNormOptions): Layer {
   const affine = options.elementwiseAffine ?? true;
   const useBias = affine && (options.bias ?? true);
   return {
+    kind: 'layerNorm',
     init({ dtype = 'float32' }) {
       const params: Record<string, Tree> = {};
       if (affine) params['weight'] = nx.ones(shape, dtype);
@@ -110,6 +111,7 @@ export function rmsNorm(options: RmsNormOptions): Layer {
   const eps = options.eps ?? 1e-6;
   const affine = options.elementwiseAffine ?? true;
   return {
+    kind: 'rmsNorm',
     init({ dtype = 'float32' }) {
       const params: Record<string, Tree> = affine ? { weight: nx.ones(shape, dtype) } : {};
       return { params, state: {}, dtype };

@@ -7,7 +7,7 @@ import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { LayerError } from '../errors.js';
 import { fmt } from './_util.js';
-import { fn } from './activations.js';
+import { fn, kinded } from './activations.js';
 import type { Layer } from './layer.js';
 
 /** Options of {@link maxPool2d} and {@link avgPool2d}. */
@@ -31,10 +31,10 @@ function checkPool(name: string, o: Pool2dOptions): void {
 
 function pool(name: string, f: (x: Tensor, o: nx.Pool2dOptions) => Tensor, o: Pool2dOptions): Layer {
   checkPool(name, o);
-  return fn((x: Tensor) => {
+  return kinded(fn((x: Tensor) => {
     if (x.rank !== 4) throw new LayerError(`${name}: expected input [N, C, H, W], got shape ${fmt(x.shape)}`);
     return f(x, o);
-  });
+  }), name.slice('Layer.'.length));
 }
 
 /**
@@ -72,7 +72,7 @@ export function flatten(options: FlattenOptions = {}): Layer {
   nx.checkOptions('Layer.flatten', options, FLATTEN_KEYS);
   const start = options.startDim ?? 1;
   const end = options.endDim ?? -1;
-  return fn((x: Tensor) => {
+  return kinded(fn((x: Tensor) => {
     const r = x.rank;
     const s = start < 0 ? start + r : start;
     const e = end < 0 ? end + r : end;
@@ -80,7 +80,7 @@ export function flatten(options: FlattenOptions = {}): Layer {
     if (s === e) return x;
     const merged = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
     return nx.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
-  });
+  }), 'flatten');
 }
 
 /** Options of {@link globalAvgPool} and {@link globalMaxPool}. */
@@ -94,11 +94,10 @@ const GLOBAL_KEYS: nx.OptionKeys<GlobalPoolOptions> = { keepDims: true };
 function globalPool(name: string, reduce: typeof nx.mean, options: GlobalPoolOptions): Layer {
   nx.checkOptions(name, options, GLOBAL_KEYS);
   const keepDims = options.keepDims ?? false;
-  const layer = fn((x: Tensor) => {
+  return kinded(fn((x: Tensor) => {
     if (x.rank < 3) throw new LayerError(`${name}: expected input [N, C, ...spatial], got shape ${fmt(x.shape)}`);
     return reduce(x, { axis: x.shape.slice(2).map((_, i) => i + 2), keepDims });
-  });
-  return { ...layer, kind: name.slice('Layer.'.length) };
+  }), name.slice('Layer.'.length));
 }
 
 /**

@@ -10,7 +10,7 @@ import { type Initializer, torchBias } from '../init/index.js';
 import type { Tree } from '../ptree/index.js';
 import { checkPositiveInt, fmt, param } from './_util.js';
 import { applyDropout } from './dropout.js';
-import type { Layer } from './layer.js';
+import { APPLY_KEYS, type Layer } from './layer.js';
 
 /** Options of {@link lstm} and {@link gru}. */
 export interface RnnOptions {
@@ -114,6 +114,7 @@ function rnn(fn: string, kind: 'lstm' | 'gru', options: RnnOptions): Layer<Tenso
       return { params, state: {}, dtype };
     },
     apply(vars, input, applyOptions = {}) {
+      nx.checkOptions(`${fn}: apply`, applyOptions, APPLY_KEYS);
       const rec: RnnInput = nx.isTensor(input) ? { x: input } : input;
       const { x, mask, h0, c0 } = rec ?? ({} as RnnInput);
       if (!nx.isTensor(x) || x.rank !== 3 || x.shape[2] !== inputSize) {

@@ -40,7 +40,7 @@ export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
   progress?: ProgressMode;
 }
 
-const FIT_KEYS: nx.OptionKeys<FitOptions> = { epochs: true, initialEpoch: true, validation: true, callbacks: true, earlyStopping: true, progress: true };
+const FIT_KEYS: nx.OptionKeys<FitOptions> = { epochs: true, initialEpoch: true, validation: true, callbacks: true, earlyStopping: true, resumeFrom: true, progress: true };
 
 /** What {@link fit} returns. */
 export interface FitResult {

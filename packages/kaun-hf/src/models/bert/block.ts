@@ -5,7 +5,7 @@
  * @module
  */
 import * as nx from '@raven/nx';
-import { type Layer, LayerError, type Ptree } from '@raven/kaun';
+import { Layer, LayerError, type Ptree } from '@raven/kaun';
 
 /** Applies a child by name to an input. @internal */
 export type Call = <I = nx.Tensor, O = nx.Tensor>(name: string, x: I) => O;
@@ -22,6 +22,7 @@ export function block<In, Out = nx.Tensor>(
 ): Layer.Layer<In, Out> {
   const names = Object.keys(children);
   return {
+    kind: where,
     init({ key, dtype = 'float32' }) {
       const keys = nx.random.split(key, names.length);
       const params: Record<string, Ptree.Tree> = {};
@@ -39,7 +40,7 @@ export function block<In, Out = nx.Tensor>(
           throw new LayerError(`${where}: the params have no '${name}' (expected ${names.join(', ')}); pass variables from init or fromPretrained`);
         }
         const key = options.key === undefined ? undefined : nx.random.foldIn(options.key, i);
-        return children[name]!.apply({ params: p, state: {}, dtype: vars.dtype }, input, { training: options.training, key, context: options.context }).y;
+        return Layer.applyChild(name, children[name]!, { params: p, state: {}, dtype: vars.dtype }, input, { training: options.training, key, context: options.context }).y;
       };
       return { y: forward(call, x, options), state: vars.state };
     },

@@ -38,6 +38,7 @@ export function encoder(config: BertConfig): Layer.Layer<AttentionInput> {
   const n = config.num_hidden_layers;
   const layer = bertLayer(config);
   return {
+    kind: 'Bert.encoder',
     init({ key, dtype = 'float32' }) {
       const keys = nx.random.split(key, n);
       const params = keys.map((k) => layer.init({ key: k, dtype }).params);
@@ -52,7 +53,7 @@ export function encoder(config: BertConfig): Layer.Layer<AttentionInput> {
         let h = hidden;
         layers.forEach((p, i) => {
           const key = options.key === undefined ? undefined : nx.random.foldIn(options.key, i);
-          h = layer.apply({ params: p, state: {}, dtype: vars.dtype }, { hidden: h, mask }, { ...options, key }).y;
+          h = Layer.applyChild(`layer.${i}`, layer, { params: p, state: {}, dtype: vars.dtype }, { hidden: h, mask }, { ...options, key }).y;
         });
         return h;
       });
