@@ -73,7 +73,7 @@ describe('Data.readCsv and Data.streamCsv', () => {
 
   it('round-trips any fields across read chunks (fast-check), streamed or read whole', async () => {
     const field = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r\n', ' ', 'é', '😀'), maxLength: 12 });
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(field, fc.float({ noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 3000 }), async (rows, pad) => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(field, fc.float({ noNaN: true, noDefaultInfinity: true }).map((v) => (Object.is(v, -0) ? 0 : v))), { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 3000 }), async (rows, pad) => {
       const q = (f: string) => `"${f.replace(/"/g, '""')}"`;
       // a long first field pushes the rows across the 64 KiB read boundary at varying places
       const text = `tag,value,padding\n${rows.map(([s, v], i) => `${q(s)},${v},${i === 0 ? 'x'.repeat(65_000 + pad) : ''}`).join('\n')}\n`;
