@@ -1,0 +1,136 @@
+/**
+ * The first hour of a new user, as scripts run the way the README says: the README's "A taste"
+ * saved to a file and run with the README's own command, a scratch project type-checked with the
+ * guide's tsconfig, and the mistakes new users make, each of which must stop with an error that
+ * names the problem (not a crash inside TF.js, not a silently ignored option).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// inside the checkout, as the README asks, so the package names resolve through node_modules
+const work = join(root, 'docs', '.generated', `newcomer-${process.pid}`);
+
+beforeAll(() => mkdirSync(work, { recursive: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The fenced blocks of `lang` in a Markdown section (from its heading to the next heading of the same or a higher level). */
+function blocksIn(file: string, heading: string, lang: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`${file}: no section "${heading}"`);
+  const level = heading.match(/^#+/)![0].length;
+  const rest = text.slice(start + heading.length + 2);
+  const end = rest.search(new RegExp(`\\n#{1,${level}} `));
+  const section = end < 0 ? rest : rest.slice(0, end);
+  return [...section.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+/** Runs a shell command in `cwd`; resolves with its exit code and output. */
+function sh(command: string, cwd: string, timeoutMs = 240_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, NX_BACKEND: 'wasm', FORCE_COLOR: '0' }, timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (status) => res({ status, stdout, stderr }));
+  });
+}
+
+/** A mistake: the script a new user writes, and what the error must say. */
+interface Mistake { name: string; code: string; error: RegExp }
+
+const MISTAKES: Mistake[] = [
+  {
+    name: 'sum-dim',
+    code: `import * as nx from '@raven/nx';
+const x = nx.fromArray([[1, 2], [3, 4]]);
+console.log(nx.toArray(nx.sum(x, { dim: 1 })));`,
+    error: /OptionError: nx\.sum: unknown option "dim"; did you mean "axis"\?/,
+  },
+  {
+    name: 'fit-epoch',
+    code: `import * as nx from '@raven/nx';
+import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
+const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
+const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
+const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
+await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epoch: 5 });`,
+    error: /OptionError: Train\.fit: unknown option "epoch"; did you mean "epochs"\?/,
+  },
+  {
+    name: 'adam-learning-rate',
+    code: `import { Optim } from '@raven/kaun';
+const opt = Optim.adam({ learningRate: 0.1 });`,
+    error: /OptionError: Optim\.adam: unknown option "learningRate"; did you mean "lr"\?/,
+  },
+  {
+    name: 'early-stopping-patients',
+    code: `import * as nx from '@raven/nx';
+import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
+const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
+const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
+const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
+await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epochs: 5, earlyStopping: { patients: 1 } });`,
+    error: /OptionError: Train\.fit: earlyStopping: unknown option "patients"; did you mean "patience"\?/,
+  },
+];
+
+describe('the first hour', () => {
+  it("the README's taste runs with the command the README gives", async () => {
+    const [taste] = blocksIn('README.md', '## A taste', 'ts');
+    const commands = blocksIn('README.md', '## A taste', 'sh').join('\n').split('\n').filter((l) => /^npx tsx\b/.test(l));
+    expect(commands, 'the README says how to run the taste').toHaveLength(1);
+    const file = commands[0]!.split(/\s+/).at(-1)!;
+    const dir = join(work, 'taste');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, file), taste!);
+    const r = await sh(commands[0]!, dir);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    // four probabilities, XOR learnt
+    const probs = (JSON.parse(r.stdout.replace(/\s+/g, '')) as number[][]).map((p) => p[0]!);
+    expect(probs.map((p) => (p > 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
+  }, 300_000);
+
+  it('npm run build, lint and bench resolve the workspace (turbo plans every package, nx first)', () => {
+    // turbo refuses a workspace without packageManager ("Missing packageManager field"); a dry run plans without building
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', 'lint', 'bench', '--dry=json'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const tasks = (JSON.parse(r.stdout) as { tasks: Array<{ taskId: string; dependencies: string[] }> }).tasks;
+    for (const pkg of ['@raven/nx', '@raven/kaun', '@raven/kaun-hf']) for (const t of ['build', 'lint', 'bench']) expect(tasks.map((x) => x.taskId)).toContain(`${pkg}#${t}`);
+    const deps = (id: string) => tasks.find((x) => x.taskId === id)!.dependencies;
+    expect(deps('@raven/kaun#build')).toContain('@raven/nx#build');
+    expect(deps('@raven/kaun-hf#build')).toEqual(expect.arrayContaining(['@raven/nx#build', '@raven/kaun#build']));
+  }, 120_000);
+
+  it("the guide's tsconfig type-checks a scratch project against the packages and rejects {dim: 1}", () => {
+    const [tsconfig] = blocksIn('docs/01-getting-started.md', '### Type-checking your own code', 'json');
+    const dir = join(work, 'scratch');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tsconfig.json'), tsconfig!);
+    writeFileSync(join(dir, 'good.ts'), "import * as nx from '@raven/nx';\nimport { Optim } from '@raven/kaun';\nexport const s = nx.sum(nx.ones([2, 2]), { axis: 1 });\nexport const o = Optim.adam({ lr: 1e-3 });\n");
+    writeFileSync(join(dir, 'bad.ts'), "import * as nx from '@raven/nx';\nexport const s = nx.sum(nx.ones([2, 2]), { dim: 1 });\n");
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    const errors = r.stdout.split('\n').filter((l) => /error TS/.test(l));
+    expect(errors, r.stdout + r.stderr).toHaveLength(1);
+    expect(errors[0]).toMatch(/bad\.ts\(2,\d+\): error TS2353: .*'dim' does not exist in type 'ReduceOptions'/);
+  }, 300_000);
+
+  describe('mistakes stop with an error that names the problem', () => {
+    for (const m of MISTAKES) {
+      it.concurrent(m.name, async () => {
+        const dir = join(work, 'mistakes');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${m.name}.ts`), `${m.code}\n`);
+        const r = await sh(`npx tsx --conditions=source ${m.name}.ts`, dir);
+        expect(r.status, r.stdout).not.toBe(0);
+        expect(r.stderr).toMatch(m.error);
+        expect(r.stderr).not.toMatch(/Cannot read properties of undefined/);
+      }, 300_000);
+    }
+  });
+});
