@@ -78,6 +78,36 @@ const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(
 await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epochs: 5, earlyStopping: { patients: 1 } });`,
     error: /OptionError: Train\.fit: earlyStopping: unknown option "patients"; did you mean "patience"\?/,
   },
+  {
+    name: 'reuse-consumed-state',
+    code: `import * as nx from '@raven/nx';
+import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
+const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
+const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
+const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
+const state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));
+await Train.fit(trainer, state, data, { epochs: 1, progress: false });
+await Train.fit(trainer, state, data, { epochs: 1, progress: false }); // the first fit consumed state`,
+    error: /DisposedTensorError: Train\.fit: argument state\.vars\.params\.weight \(shape \[1, 2\], dtype float32\) has been disposed\. This TrainState was consumed/,
+  },
+  {
+    name: 'add-disposed',
+    code: `import * as nx from '@raven/nx';
+const x = nx.fromArray([1, 2, 3]);
+nx.dispose(x);
+console.log(nx.toArray(nx.add(x, 1)));`,
+    error: /DisposedTensorError: nx\.add: argument x \(shape \[3\], dtype float32\) has been disposed\. Tensors are freed by nx\.dispose/,
+  },
+  {
+    name: 'apply-disposed-params',
+    code: `import * as nx from '@raven/nx';
+import { Layer, Ptree } from '@raven/kaun';
+const layer = Layer.linear({ inFeatures: 2, outFeatures: 4 });
+const vars = layer.init({ key: nx.random.key(0) });
+Ptree.dispose(vars.params);
+layer.apply(vars, nx.ones([1, 2]));`,
+    error: /DisposedTensorError: Layer\.linear: apply: variable weight \(shape \[4, 2\], dtype float32\) has been disposed/,
+  },
 ];
 
 describe('the first hour', () => {

@@ -91,3 +91,39 @@ export class OptionError extends NxError {
     this.suggestion = suggestion;
   }
 }
+
+/** Why a tensor is usually found disposed, and what to do instead. @internal */
+export const DISPOSED_HINT =
+  'Tensors are freed by nx.dispose, at the end of the nx.scope that made them (only what it returns survives), ' +
+  'and by Train.step and Train.fit, which consume the TrainState they are given: keep using the state they return.';
+
+/**
+ * A tensor that has been freed was used: passed to an nx operation, read, or found in the
+ * variables or state handed to a layer or a training step. The message names the operation, the
+ * argument where it is known, the tensor's shape and dtype, and the usual cause. It is a
+ * {@link ValueError}, as the reads (`nx.toArray`, `nx.item`) raised before.
+ */
+export class DisposedTensorError extends ValueError {
+  /** The operation that received the tensor, e.g. `nx.add` or `Train.fit`. */
+  readonly where: string;
+  /** The argument or variable path holding the tensor, when known (`y`, `params.0.weight`). */
+  readonly argument: string | undefined;
+  /** The freed tensor's shape (still known after it was freed). */
+  readonly shape: readonly number[];
+  /** The freed tensor's dtype. */
+  readonly dtype: string;
+  /**
+   * Creates the error; the message is built from the fields and `hint`. `noun` says what
+   * `argument` is (`argument x`, `variable weight`).
+   */
+  constructor(where: string, argument: string | undefined, tensor: { shape: readonly number[]; dtype: string }, hint: string = DISPOSED_HINT, noun = 'argument') {
+    const what = argument === undefined ? 'a tensor argument' : `${noun} ${argument}`;
+    super(`${where}: ${what} (shape [${tensor.shape.join(', ')}], dtype ${tensor.dtype}) has been disposed. ${hint}`);
+    this.name = 'DisposedTensorError';
+    this.where = where;
+    this.argument = argument;
+    this.shape = [...tensor.shape];
+    this.dtype = tensor.dtype;
+  }
+}
+

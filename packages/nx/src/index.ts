@@ -14,8 +14,13 @@
  * @packageDocumentation
  */
 import { initBackend } from './backend/select.js';
+import { setDisposedCheck } from './disposed/guard.js';
+import { registerApi } from './disposed/where.js';
+import * as self from './index.js';
 
 await initBackend();
+setDisposedCheck(true); // a freed tensor is a DisposedTensorError naming the function, not a crash in TF.js
+registerApi(self);
 
 export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/select.js';
 export * from './errors.js';

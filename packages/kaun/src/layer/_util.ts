@@ -8,12 +8,17 @@ import { LayerError } from '../errors.js';
 import type { Tree } from '../ptree/index.js';
 import * as Random from '../init/initializer.js';
 
+const FREED_VARS =
+  'The variables given to apply were freed: after Train.step or Train.fit, the variables of the state you passed are replaced and freed; ' +
+  'take them from the returned state (Train.vars(state)), and do not dispose vars you still apply.';
+
 /** The tensor `tree[name]`; throws a LayerError naming the layer and key when absent. @internal */
 export function param(fn: string, tree: Tree, name: string): Tensor {
   const t = (tree as Record<string, Tree> | undefined)?.[name];
   if (!nx.isTensor(t)) {
     throw new LayerError(`${fn}: expected a tensor '${name}' in the variables, got ${t === undefined ? 'nothing' : 'a container'}; pass the vars this layer's init made`);
   }
+  if (t.isDisposed) throw new nx.DisposedTensorError(`${fn}: apply`, name, t, FREED_VARS, 'variable');
   return t;
 }
 
@@ -22,6 +27,7 @@ export function optionalParam(fn: string, tree: Tree, name: string): Tensor | un
   const t = (tree as Record<string, Tree> | undefined)?.[name];
   if (t === undefined) return undefined;
   if (!nx.isTensor(t)) throw new LayerError(`${fn}: '${name}' in the variables is not a tensor`);
+  if (t.isDisposed) throw new nx.DisposedTensorError(`${fn}: apply`, name, t, FREED_VARS, 'variable');
   return t;
 }
 

@@ -6,6 +6,7 @@ import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
 import { accumulators, batchSize, collect, epochOf, LossMean } from './_running.js';
+import { checkState } from './consumed.js';
 import type { Batch, MetricSpec, Trainer, TrainState } from './types.js';
 
 /** Options of {@link evaluate}. */
@@ -27,6 +28,7 @@ const EVALUATE_KEYS: nx.OptionKeys<EvaluateOptions> = { metrics: true };
  */
 export function evaluate<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, data: Iterable<Batch<In, Y>>, options: EvaluateOptions = {}): Record<string, number> {
   nx.checkOptions('Train.evaluate', options, EVALUATE_KEYS);
+  checkState('Train.evaluate', state);
   const { items, owned } = epochOf('Train.evaluate', data, 0);
   const accs = accumulators(options.metrics ?? trainer.metrics);
   const lossMean = new LossMean();
@@ -64,6 +66,7 @@ export function evaluate<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainS
  * @example `const logits = Train.predict(trainer, state, x); // x [n, 784] -> [n, 10]`
  */
 export function predict<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, input: In | Iterable<Batch<In, Y> | In>): Out {
+  checkState('Train.predict', state);
   const run = (x: In): Out => nx.scope(() => trainer.model.apply(state.vars, x, { training: false }).y as nx.Scoped) as Out;
   if (nx.isTensor(input) || input === null || typeof input !== 'object' || typeof (input as Iterable<unknown>)[Symbol.iterator] !== 'function') return run(input as In);
   const { items, owned } = epochOf('Train.predict', input as Iterable<Batch<In, Y> | In>, 0);

@@ -6,6 +6,7 @@ import * as nx from '@raven/nx';
 import { KaunError } from '../errors.js';
 import { accumulators, batchSize, collect, epochOf, LossMean } from './_running.js';
 import { EarlyStopper, type EarlyStoppingOptions } from './early-stopping.js';
+import { checkState } from './consumed.js';
 import { evaluate } from './evaluate.js';
 import { makeReporter, type ProgressMode } from './progress.js';
 import { capturePosition, openResume, orderCallbacks, restoredLoss, restoreMetrics, skipDone } from './resume.js';
@@ -75,6 +76,7 @@ export interface FitResult {
 export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, data: Iterable<Batch<In, Y>>, options: FitOptions<In, Y> = {}): Promise<FitResult> {
   nx.checkOptions('Train.fit', options, FIT_KEYS);
   const fn = 'Train.fit';
+  checkState(fn, state);
   const epochs = options.epochs ?? 1;
   const first = options.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new KaunError(`${fn}: epochs must be a non-negative integer, got ${String(epochs)}`);

@@ -7,6 +7,7 @@ import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
 import { applyUpdates } from '../optim/apply.js';
+import { checkState } from './consumed.js';
 import * as Ptree from '../ptree/index.js';
 import type { Tree } from '../ptree/index.js';
 import type { Batch, Trainer, TrainState } from './types.js';
@@ -98,5 +99,6 @@ export function stepWith<In, Out, Y>(
  */
 export function step<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: TrainState, batch: Batch<In, Y>, options: StepOptions = {}): StepResult {
   nx.checkOptions('Train.step', options, STEP_KEYS);
+  checkState('Train.step', state);
   return stepWith(trainer, state, batch, options);
 }

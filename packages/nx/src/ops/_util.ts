@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { DisposedTensorError, DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 
 /** A tensor, or a plain number/boolean promoted to a scalar tensor. */
@@ -49,11 +49,23 @@ export function normAxes(op: string, axis: number | number[] | undefined, rank: 
   return out.sort((p, q) => p - q);
 }
 
-/** Throws a DTypeError unless `x` has one of the allowed dtypes. @internal */
+/**
+ * Throws a DTypeError unless `x` has one of the allowed dtypes, and a DisposedTensorError naming
+ * the argument when `x` has been freed. @internal
+ */
 export function checkDType(op: string, x: Tensor, allowed: DType[], arg = 'x'): void {
+  if (x.isDisposed) throw new DisposedTensorError(`nx.${op}`, arg, x);
   if (!allowed.includes(x.dtype as DType)) {
     throw new DTypeError(`nx.${op}: ${arg} has dtype ${x.dtype}; expected ${allowed.join(' or ')}`);
   }
+}
+
+/**
+ * Throws a DisposedTensorError naming `arg` when `x` is a freed tensor. For operations with
+ * several tensor arguments, where the engine's own check could not tell which one it was. @internal
+ */
+export function checkLive(op: string, arg: string, x: TensorLike): void {
+  if (x instanceof tf.Tensor && x.isDisposed) throw new DisposedTensorError(`nx.${op}`, arg, x);
 }
 
 /** Formats a shape as `[2, 3]`. @internal */

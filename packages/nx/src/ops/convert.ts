@@ -4,14 +4,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError } from '../errors.js';
+import { DisposedTensorError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
 import type { NestedArray, Tensor, TypedArray } from '../tensor.js';
 import { fmtShape } from './_util.js';
 
 function readable(op: string, x: Tensor): void {
   if (!(x instanceof tf.Tensor)) throw new ValueError(`nx.${op}: expected a tensor, got ${x === null ? 'null' : typeof x}`);
-  if (x.isDisposed) throw new ValueError(`nx.${op}: the tensor (shape ${fmtShape(x.shape)}, dtype ${x.dtype}) has been disposed`);
+  if (x.isDisposed) throw new DisposedTensorError(`nx.${op}`, 'x', x);
 }
 
 /**

@@ -4,12 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DType, Tensor } from '../tensor.js';
-import { asTensor, broadcastShapes, checkDType, promote, type TensorLike } from './_util.js';
+import { asTensor, broadcastShapes, checkDType, checkLive, promote, type TensorLike } from './_util.js';
 import { ValueError } from '../errors.js';
 
 export type { TensorLike } from './_util.js';
 
-function binary(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike, dtype?: DType): Tensor {
+function binary(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike, dtype?: DType, names: readonly [string, string] = ['x', 'y']): Tensor {
+  checkLive(op, names[0], x);
+  checkLive(op, names[1], y);
   // a number operand becomes a scalar tensor: create it inside a tidy so it is freed
   if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) return tf.tidy(() => binaryTensors(op, f, x, y, dtype));
   return binaryTensors(op, f, x, y, dtype);
@@ -46,7 +48,7 @@ export function maximum(x: TensorLike, y: TensorLike): Tensor { return binary('m
 /** Elementwise minimum, broadcast. */
 export function minimum(x: TensorLike, y: TensorLike): Tensor { return binary('minimum', tf.minimum, x, y); }
 /** `atan2(y, x)` elementwise, broadcast, float32. */
-export function atan2(y: TensorLike, x: TensorLike): Tensor { return binary('atan2', tf.atan2, y, x, 'float32'); }
+export function atan2(y: TensorLike, x: TensorLike): Tensor { return binary('atan2', tf.atan2, y, x, 'float32', ['y', 'x']); }
 /** `(x - y)^2`, broadcast. */
 export function squaredDifference(x: TensorLike, y: TensorLike): Tensor { return binary('squaredDifference', tf.squaredDifference, x, y); }
 
@@ -108,6 +110,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 function compare(op: string, f: (a: Tensor, b: Tensor) => Tensor, x: TensorLike, y: TensorLike): Tensor {
+  checkLive(op, 'x', x);
+  checkLive(op, 'y', y);
   if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) return tf.tidy(() => compareTensors(op, f, x, y));
   return compareTensors(op, f, x, y);
 }
@@ -171,6 +175,8 @@ export function isInf(x: Tensor): Tensor { return x.dtype === 'float32' ? tf.isI
  */
 export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   checkDType('where', cond, ['bool'], 'cond');
+  checkLive('where', 'x', x);
+  checkLive('where', 'y', y);
   return tf.tidy(() => {
     // inside the tidy: a number operand's scalar tensor is freed
     const a0 = asTensor(x, y instanceof tf.Tensor ? y : undefined);

@@ -49,7 +49,7 @@ describe('toArray, toTypedArray, item', () => {
   it('reading a disposed tensor is a clear error', () => {
     const x = nx.zeros([2]);
     x.dispose();
-    expect(() => nx.toArray(x)).toThrow(/toArray: the tensor \(shape \[2\], dtype float32\) has been disposed/);
+    expect(() => nx.toArray(x)).toThrow(/^nx\.toArray: argument x \(shape \[2\], dtype float32\) has been disposed\. /);
     expect(() => nx.item(x)).toThrow(/has been disposed/);
   });
 });
