@@ -41,6 +41,14 @@ function sh(command: string, cwd: string, timeoutMs = 240_000): Promise<{ status
   });
 }
 
+/** The start of the training scripts: a linear model, a trainer and four examples. */
+const TRAIN_SETUP = `import * as nx from '@raven/nx';
+import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
+const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
+const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
+const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
+`;
+
 /** A mistake: the script a new user writes, and what the error must say. */
 interface Mistake { name: string; code: string; error: RegExp }
 
@@ -54,12 +62,7 @@ console.log(nx.toArray(nx.sum(x, { dim: 1 })));`,
   },
   {
     name: 'fit-epoch',
-    code: `import * as nx from '@raven/nx';
-import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
-const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
-const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
-const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
-await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epoch: 5 });`,
+    code: `${TRAIN_SETUP}await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epoch: 5 });`,
     error: /OptionError: Train\.fit: unknown option "epoch"; did you mean "epochs"\?/,
   },
   {
@@ -70,22 +73,12 @@ const opt = Optim.adam({ learningRate: 0.1 });`,
   },
   {
     name: 'early-stopping-patients',
-    code: `import * as nx from '@raven/nx';
-import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
-const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
-const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
-const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
-await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epochs: 5, earlyStopping: { patients: 1 } });`,
+    code: `${TRAIN_SETUP}await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), data, { epochs: 5, earlyStopping: { patients: 1 } });`,
     error: /OptionError: Train\.fit: earlyStopping: unknown option "patients"; did you mean "patience"\?/,
   },
   {
     name: 'reuse-consumed-state',
-    code: `import * as nx from '@raven/nx';
-import { Data, Layer, Loss, Optim, Train } from '@raven/kaun';
-const model = Layer.linear({ inFeatures: 2, outFeatures: 1 });
-const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
-const data = Data.fromTensors({ x: nx.ones([4, 2]), y: nx.ones([4, 1]) }).batch(2);
-const state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));
+    code: `${TRAIN_SETUP}const state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));
 await Train.fit(trainer, state, data, { epochs: 1, progress: false });
 await Train.fit(trainer, state, data, { epochs: 1, progress: false }); // the first fit consumed state`,
     error: /DisposedTensorError: Train\.fit: argument state\.vars\.params\.weight \(shape \[1, 2\], dtype float32\) has been disposed\. This TrainState was consumed/,
