@@ -20,7 +20,7 @@ export interface CheckpointManagerOptions {
   dir: string;
   /** Save every this many optimizer steps (HF's `save_steps`), in the middle of epochs too; default never. */
   saveSteps?: number;
-  /** Save at the end of every epoch, after validation (Keras' `ModelCheckpoint`, HF's `save_strategy='epoch'`); default true. */
+  /** Save at the end of every epoch, after validation (Keras' `ModelCheckpoint`, HF's `save_strategy='epoch'`); default true. With a `monitor`, epoch ends are saved anyway (they carry its value). */
   saveEpochs?: boolean;
   /** Keep only the newest K checkpoints, plus the best one (HF's `save_total_limit`); default all. */
   keepLast?: number;

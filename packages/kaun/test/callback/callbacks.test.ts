@@ -53,6 +53,20 @@ describe('Callback.reduceLROnPlateau', () => {
   });
 });
 
+describe('memory', () => {
+  it('fit with every built-in callback and a checkpoint manager leaves no tensor behind', async () => {
+    const before = nx.memory().numTensors;
+    const { CheckpointManager } = await import('@raven/kaun');
+    const r = await toyFit([
+      Callback.reduceLROnPlateau({ monitor: 'loss', patience: 0, minDelta: 100 }), Callback.learningRate(),
+      Callback.csvLogger(join(dir, 'm.csv')), Callback.jsonlLogger(join(dir, 'm.jsonl'), { everySteps: 2 }), Callback.tensorBoard(join(dir, 'm-tb'), { updateFreq: 2 }),
+      CheckpointManager.make({ dir: join(dir, 'm-ckpt'), saveSteps: 3, keepLast: 1 }),
+    ], 4);
+    Ptree.dispose([r.state.vars.params, r.state.vars.state, r.state.optState]);
+    expect(nx.memory().numTensors).toBe(before);
+  });
+});
+
 describe('loggers', () => {
   it('csvLogger writes a Keras-style CSV; jsonlLogger one JSON object per epoch and per N steps', async () => {
     const csv = join(dir, 'log.csv');
@@ -159,4 +173,3 @@ print(json.dumps(out))`;
   });
 });
 
-void Ptree;

@@ -80,6 +80,25 @@ describe('CheckpointManager and fit({ resumeFrom })', () => {
     Ptree.dispose([like.vars.params, like.vars.state, like.optState, resumed.vars.params, resumed.vars.state, resumed.optState, ref.state.vars.params, ref.state.vars.state, ref.state.optState]);
   }, 120_000);
 
+  it("resumes early stopping's counters and best variables (restoreBest) and a run stopped by a callback", async () => {
+    const trainer = makeTrainer();
+    const { train, val } = data();
+    const go = (mdir: string, stopAfter: number, resume: boolean) => Train.fit(trainer, Train.makeState(trainer, trainer.model.init({ key: nx.random.key(3) })), train, {
+      epochs: 4, validation: val, progress: false, earlyStopping: { monitor: 'val_loss', mode: 'max', patience: 10, restoreBest: true }, // 'max': the best is an early epoch
+      callbacks: [{ kind: 'halt', onEpochEnd: ({ epoch, stop }) => { if (epoch === stopAfter) stop(); } }, CheckpointManager.make({ dir: mdir })],
+      ...(resume ? { resumeFrom: 'latest' } : {}),
+    });
+    const straight = await go(join(dir, 'es-a'), -1, false);
+    const halted = await go(join(dir, 'es-b'), 1, false); // stops after epoch 1, checkpoint at its end
+    expect(halted.history['loss']).toHaveLength(2);
+    const resumed = await go(join(dir, 'es-b'), -1, true);
+    expect(resumed.history).toEqual(straight.history);
+    expect(resumed.bestEpoch).toBe(straight.bestEpoch);
+    expect(straight.bestEpoch).toBeLessThan(2); // the best variables were kept before the halt, so the checkpoint must carry them
+    expect(bits(resumed.state.vars.params)).toEqual(bits(straight.state.vars.params));
+    for (const r of [straight, halted, resumed]) Ptree.dispose([r.state.vars.params, r.state.vars.state, r.state.optState]);
+  }, 60_000);
+
   it('keeps the last K and the best, restores the best at the end, and refuses other callbacks on resume', async () => {
     const trainer = makeTrainer();
     const { train, val } = data();

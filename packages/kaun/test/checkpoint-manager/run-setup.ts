@@ -1,8 +1,8 @@
 /**
  * The run shared by manager.test.ts and its child process: an MLP with batch norm and dropout
  * (model state and keys matter), Adam with an injected learning rate lowered by a plateau
- * callback (optimizer state and callback state matter), a training metric, shuffled batches
- * (data order matters), validation.
+ * callback, accumulated over two micro-batches (optimizer state and callback state matter), a
+ * training metric, shuffled batches (data order matters), validation.
  */
 import * as nx from '@raven/nx';
 import { Callback, CheckpointManager, Data, Layer, Loss, Metric, Optim, Train } from '@raven/kaun';
@@ -14,7 +14,8 @@ export function makeTrainer() {
     Layer.linear({ inFeatures: 4, outFeatures: 16 }), Layer.batchNorm({ numFeatures: 16 }), Layer.relu(),
     Layer.dropout({ rate: 0.2 }), Layer.linear({ inFeatures: 16, outFeatures: 3 }),
   ]);
-  const optimizer = Optim.injectHyperparams((h) => Optim.adam({ lr: h.lr }), { lr: 0.02 });
+  // two micro-batches per update: checkpoints every 3 steps fall in the middle of an accumulation
+  const optimizer = Optim.multiSteps(Optim.injectHyperparams((h) => Optim.adam({ lr: h.lr }), { lr: 0.02 }), { every: 2 });
   return Train.make({ model, optimizer, loss: Loss.softmaxCrossEntropy, metrics: { accuracy: Metric.accuracy } });
 }
 
