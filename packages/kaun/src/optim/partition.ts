@@ -152,7 +152,10 @@ const FREEZE_KEYS: nx.OptionKeys<FreezeOptions> = { frozen: true };
  * Keeps the `frozen` parameters fixed and trains the others with `inner`:
  * `multiTransform({ transforms: { trainable: inner, frozen: setToZero() }, labels })`.
  * Frozen parameters get zero updates (they stay bit for bit) and no optimizer state: Adam's
- * moments exist only for the trainable ones. (Their gradients are still computed by `Train.step`.)
+ * moments exist only for the trainable ones. Given to `Train.make` as the optimizer itself,
+ * `Train.step` does not even compute their gradients (the backward pass stops where nothing
+ * trainable is left, as with PyTorch's `requires_grad_(False)`); inside a `chain` or
+ * `multiSteps`, their gradients are computed and dropped.
  * State: `{trainable: inner's state, frozen: {}}`.
  * @throws OptimError when `frozen` is not a function.
  * @example
@@ -166,7 +169,18 @@ export function freeze(inner: Optimizer, options: FreezeOptions): Optimizer {
   nx.checkOptions(fn, options, FREEZE_KEYS);
   const frozen = options?.frozen;
   if (typeof frozen !== 'function') throw new OptimError(`${fn}: frozen must be a function (path, param) => boolean`);
-  return multiTransform({ transforms: { trainable: inner, frozen: setToZero() }, labels: (p, t) => (frozen(p, t) ? 'frozen' : 'trainable') });
+  const opt = multiTransform({ transforms: { trainable: inner, frozen: setToZero() }, labels: (p, t) => (frozen(p, t) ? 'frozen' : 'trainable') });
+  return Object.assign(opt, { [FROZEN]: frozen });
+}
+
+const FROZEN = Symbol('raven.frozen');
+
+/**
+ * The rule of an {@link freeze} optimizer given to `Train` directly (so `Train.step` can leave
+ * the frozen parameters out of the gradient), else `undefined`. @internal
+ */
+export function frozenRule(optimizer: Optimizer): ParamPredicate | undefined {
+  return (optimizer as { [FROZEN]?: ParamPredicate })[FROZEN];
 }
 
 /**

@@ -10,6 +10,7 @@ import { applyUpdates } from '../optim/apply.js';
 import { checkState } from './consumed.js';
 import * as Ptree from '../ptree/index.js';
 import type { Tree } from '../ptree/index.js';
+import { applyTrainable, trainableLeaves, withTrainable } from './frozen.js';
 import type { Batch, Trainer, TrainState } from './types.js';
 
 /** Options of {@link step}. */
@@ -63,13 +64,19 @@ export function stepWith<In, Out, Y>(
       if (!nx.isTensor(l) || l.rank !== 0) throw new KaunError(`${fn}: the loss must return a scalar tensor, got ${nx.isTensor(l) ? `shape [${l.shape.join(', ')}]` : typeof l}`);
       return [l, { state: r.state, y: onOutput ? r.y : undefined }];
     };
-    const { value, grads, aux } = nx.valueAndGrad(lossAndAux, { hasAux: true })(...flat.leaves);
+    // with Optim.freeze, gradients of the trainable leaves only (frozen ones get the leaf as a stand-in the optimizer ignores)
+    const train = trainableLeaves(optimizer, params);
+    const vg = train === undefined
+      ? nx.valueAndGrad(lossAndAux, { hasAux: true })(...flat.leaves)
+      : nx.valueAndGrad((...ts: Tensor[]) => lossAndAux(...withTrainable(flat.leaves, train, ts)), { hasAux: true })(...train.map((i) => flat.leaves[i]!));
+    const { value, aux } = vg;
+    const grads = train === undefined ? vg.grads : withTrainable(flat.leaves, train, vg.grads);
     if (onOutput) onOutput(aux.y as Out, batch.y);
     const { updates, state: optState } = optimizer.update(flat.rebuild(grads), state.optState, params);
     // free the gradients, then the updates, as soon as they are used: with a large model
     // (BERT-base on wasm's 4 GiB heap) every parameter-sized tree alive at once counts
-    freeUnused(grads, [updates, optState]);
-    const nextParams = applyUpdates(params, updates);
+    freeUnused(vg.grads, [updates, optState]);
+    const nextParams = train === undefined ? applyUpdates(params, updates) : applyTrainable(params, updates, train);
     freeUnused(Ptree.leaves(updates), [optState, nextParams]);
     return { params: nextParams, optState, modelState: aux.state, loss: value };
   });

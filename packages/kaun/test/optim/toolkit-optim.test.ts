@@ -121,6 +121,33 @@ describe('per-parameter rules', () => {
     expect(Array.from(nx.toTypedArray(next.classifier.weight))).toEqual([Math.fround(2 - 0.1), Math.fround(1 - 0.1)].map((v) => expect.closeTo(v, 6)));
   });
 
+  it('freeze in Train.step: no gradient work for frozen layers, the same result, frozen tensors kept as they are', async () => {
+    const m = Layer.sequential([Layer.linear({ inFeatures: 6, outFeatures: 64 }), Layer.tanh(), Layer.linear({ inFeatures: 64, outFeatures: 64 }), Layer.tanh(), Layer.linear({ inFeatures: 64, outFeatures: 3 })]);
+    const frozen = (path: string) => !path.startsWith('4.'); // train the head only
+    const direct = Train.make({ model: m, optimizer: Optim.freeze(Optim.adam({ lr: 1e-2 }), { frozen }), loss: Loss.softmaxCrossEntropy });
+    const wrapped = Train.make({ model: m, optimizer: Optim.chain(Optim.freeze(Optim.adam({ lr: 1e-2 }), { frozen })), loss: Loss.softmaxCrossEntropy });
+    let a = Train.makeState(direct, m.init({ key: nx.random.key(0) }));
+    let b = Train.makeState(wrapped, m.init({ key: nx.random.key(0) }));
+    const body = Ptree.get(a.vars.params, '0.weight');
+    const kernels: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const bt = batch(10 + i, 8);
+      for (const which of ['a', 'b'] as const) {
+        const info = await tf.profile(() => {
+          const r = Train.step(which === 'a' ? direct : wrapped, which === 'a' ? a : b, bt);
+          if (which === 'a') a = r.state; else b = r.state;
+          nx.dispose(r.loss);
+        });
+        if (i === 0) kernels.push(info.kernels.length);
+      }
+      nx.dispose(bt);
+    }
+    expect(flat(a.vars.params)).toEqual(flat(b.vars.params));
+    expect(Ptree.get(a.vars.params, '0.weight')).toBe(body); // the very tensor: not p + 0
+    expect(kernels[0]!).toBeLessThan(kernels[1]! - 10); // the backward pass stopped at the head
+    Ptree.dispose([a.vars.params, a.optState, b.vars.params, b.optState]);
+  });
+
   it('multiTransform: per-group learning rates equal separate optimizers on each group', () => {
     const p = params();
     const labelled = Optim.multiTransform({
