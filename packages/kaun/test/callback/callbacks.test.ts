@@ -5,13 +5,13 @@
  * `event.proto`/`summary.proto` schema plus a bitwise CRC32C written here).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import * as nx from '@raven/nx';
 import { Callback, Data, Layer, Loss, Metric, Optim, Ptree, Train } from '@raven/kaun';
+import { python, pythonHas, runPython } from '../_fixtures/python.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'kaun-callbacks-')); });
@@ -124,8 +124,6 @@ function readRecords(buf: Buffer): Uint8Array[] {
   return out;
 }
 
-const python = process.env['RAVEN_PYTHON'] ?? 'python3';
-const hasTf = spawnSync(python, ['-c', 'import tensorflow'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } }).status === 0;
 
 describe('Callback.tensorBoard', () => {
   it('CRC32C of the standard check string', () => {
@@ -153,7 +151,7 @@ describe('Callback.tensorBoard', () => {
     expect(scalars(val.events, 'epoch_accuracy')).toEqual(r.history['val_accuracy']!.map((v, i) => [i, Math.fround(v)]));
     expect(scalars(train.events, 'batch_loss').map(([s]) => s)).toEqual([2, 4, 6, 8, 10, 12]);
 
-    if (!hasTf) {
+    if (!(await pythonHas('tensorflow'))) {
       console.warn(`skipped the TensorFlow reader: ${python} cannot import tensorflow (set RAVEN_PYTHON)`);
       return;
     }
@@ -165,7 +163,7 @@ for e in tf.compat.v1.train.summary_iterator(sys.argv[1]):
     for v in e.summary.value:
         out.append([int(e.step), v.tag, float(v.simple_value)])
 print(json.dumps(out))`;
-    const py = spawnSync(python, ['-c', script, train.path], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, timeout: 120_000 });
+    const py = await runPython(script, [train.path]);
     expect(py.status, py.stderr).toBe(0);
     const fromTf = JSON.parse(py.stdout.trim().split('\n').pop()!) as Array<[number, string, number]>;
     expect(fromTf.filter(([, t]) => t === 'epoch_loss').map(([s, , v]) => [s, v])).toEqual(r.history['loss']!.map((v, i) => [i, Math.fround(v)]));

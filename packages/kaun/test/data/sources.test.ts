@@ -3,7 +3,6 @@
  * and image folders (PNG exact, JPEG within codec error, resizing by hand).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import * as nx from '@raven/nx';
 import { Data, DataError } from '@raven/kaun';
+import { python, pythonHas, runPython } from '../_fixtures/python.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'kaun-sources-')); });
@@ -33,8 +33,6 @@ describe('Data.fromArrays with nested JS arrays', () => {
   });
 });
 
-const python = process.env['RAVEN_PYTHON'] ?? 'python3';
-const hasPython = spawnSync(python, ['-c', 'import csv, json'], { encoding: 'utf8' }).status === 0;
 
 describe('Data.readCsv and Data.streamCsv', () => {
   it('reads quoted fields, categories and missing values as Python\'s csv module does', async () => {
@@ -46,9 +44,9 @@ describe('Data.readCsv and Data.streamCsv', () => {
       ['3', 'a "quoted" word', 'spam', '-4.25', '7'],
       ['4', 'two\nlines', 'eggs', '1e2', '3'],
     ];
-    if (hasPython) {
+    if (await pythonHas('csv', 'json')) {
       // the file written by Python's csv module (QUOTE_MINIMAL, \r\n line ends)
-      const w = spawnSync(python, ['-c', 'import csv, json, sys\nw = csv.writer(open(sys.argv[1], "w", newline=""))\nw.writerows(json.loads(sys.argv[2]))', path, JSON.stringify(rows)], { encoding: 'utf8' });
+      const w = await runPython('import csv, json, sys\nw = csv.writer(open(sys.argv[1], "w", newline=""))\nw.writerows(json.loads(sys.argv[2]))', [path, JSON.stringify(rows)]);
       expect(w.status, w.stderr).toBe(0);
     } else {
       console.warn(`${python} is unavailable: the CSV is written by hand in the same dialect`);
