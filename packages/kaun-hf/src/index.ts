@@ -6,4 +6,5 @@
 export * from './errors.js';
 export * from './hub/index.js';
 export * from './tokenizer/index.js';
+export * from './pretrained/index.js';
 export * as Bert from './models/bert/index.js';

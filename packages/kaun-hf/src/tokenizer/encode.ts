@@ -15,9 +15,11 @@ import { ENCODE_KEYS, type BatchEncoding, type BatchEncodingArrays, type EncodeO
 export interface EncodeContext {
   backend: TokenizerBackend;
   template: Template;
-  padTokenId: number;
+  padTokenId: number | undefined;
   padToken: string;
   modelMaxLength: number | undefined;
+  /** Where padding goes unless the options say: the tokenizer's `padding_side`. */
+  paddingSide: 'left' | 'right';
 }
 
 const describe = (v: unknown): string => (typeof v === 'string' ? 'a string' : Array.isArray(v) ? `an array of ${v.length}` : String(v === null ? null : typeof v));
@@ -107,13 +109,26 @@ export function encodeArrays(
   });
   if (padding !== null) {
     const target = padding === 'max_length' ? maxLength! : out.inputIds.reduce((m, r) => Math.max(m, r.length), 0);
+    const side = options.paddingSide ?? ctx.paddingSide;
+    if (side !== 'left' && side !== 'right') throw new TokenizerError(`${where}: paddingSide must be 'left' or 'right', got ${JSON.stringify(side)}`);
+    const add = <T>(row: T[], n: number, value: T): void => {
+      const fill = new Array<T>(n).fill(value);
+      if (side === 'right') row.push(...fill);
+      else row.unshift(...fill);
+    };
     for (let i = 0; i < out.inputIds.length; i++) {
       const n = target - out.inputIds[i]!.length;
       if (n <= 0) continue;
-      out.inputIds[i]!.push(...new Array<number>(n).fill(ctx.padTokenId));
-      out.tokenTypeIds[i]!.push(...new Array<number>(n).fill(0));
-      out.attentionMask[i]!.push(...new Array<number>(n).fill(0));
-      out.tokens[i]!.push(...new Array<string>(n).fill(ctx.padToken));
+      if (ctx.padTokenId === undefined) {
+        throw new TokenizerError(
+          `${where}: the inputs need padding but this tokenizer has no pad token; set pad_token in tokenizer_config.json ` +
+            `(many causal models pad with their EOS token), or pass texts of equal length`,
+        );
+      }
+      add(out.inputIds[i]!, n, ctx.padTokenId);
+      add(out.tokenTypeIds[i]!, n, 0);
+      add(out.attentionMask[i]!, n, 0);
+      add(out.tokens[i]!, n, ctx.padToken);
     }
   }
   return out;

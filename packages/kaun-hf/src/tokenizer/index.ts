@@ -1,5 +1,6 @@
 /**
- * The BERT tokenizer: `Tokenizer` (from `tokenizer.json` or `vocab.txt`) and its types.
+ * The tokenizer of Hugging Face format models: `Tokenizer` (from `tokenizer.json` or BERT's
+ * `vocab.txt`), streaming decode, chat templates, and their types.
  * @module
  */
 export { Tokenizer } from './tokenizer.js';
@@ -15,3 +16,5 @@ export type {
   TokenizerConfig,
   Truncation,
 } from './types.js';
+export type { ChatMessage, ChatTemplateOptions } from './chat.js';
+export type { DecodeStream } from './stream.js';

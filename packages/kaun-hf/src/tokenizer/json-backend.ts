@@ -32,6 +32,8 @@ export class JsonBackend implements TokenizerBackend {
   readonly prefixLocal: boolean;
   readonly specialTokens: ReadonlySet<string>;
   readonly #hf: HfTokenizer;
+  /** transformers never applies its clean-up to BPE output (it would eat real spaces). */
+  readonly #cleanUpAllowed: boolean;
 
   /**
    * @param json The parsed `tokenizer.json`.
@@ -59,6 +61,7 @@ export class JsonBackend implements TokenizerBackend {
     this.specialTokens = new Set(added.filter((t) => t.special === true).map((t) => String(t.content)));
     const pre = isObj(json.pre_tokenizer) ? json.pre_tokenizer.type : undefined;
     const model = isObj(json.model) ? json.model.type : undefined;
+    this.#cleanUpAllowed = model !== 'BPE' || config.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output === true;
     this.prefixLocal =
       (json.normalizer === null || bert !== null) &&
       pre === 'BertPreTokenizer' &&
@@ -83,6 +86,6 @@ export class JsonBackend implements TokenizerBackend {
 
   decode(ids: number[], skipSpecialTokens: boolean, cleanUp: boolean): string {
     if (ids.length === 0) return '';
-    return this.#hf.decode(ids, { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: cleanUp });
+    return this.#hf.decode(ids, { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: cleanUp && this.#cleanUpAllowed });
   }
 }

@@ -83,6 +83,16 @@ export function templateFromJSON(pp: unknown): Template {
     }
     case 'BertProcessing':
       return bertTemplate(pair(pp.cls, 'cls'), pair(pp.sep, 'sep'));
+    case 'ByteLevel':
+      // GPT-2's post-processor only trims offsets; it adds no tokens
+      return EMPTY;
+    case 'Sequence': {
+      // e.g. Llama 3: [ByteLevel, TemplateProcessing]; the last one that adds tokens decides
+      const steps = Array.isArray(pp.processors) ? pp.processors : [];
+      const adding = steps.filter((p) => isObj(p) && p.type !== 'ByteLevel');
+      if (adding.length > 1) throw new TokenizerError(`Tokenizer: a post_processor Sequence with more than one step that adds tokens is not supported`);
+      return adding.length === 0 ? EMPTY : templateFromJSON(adding[0]);
+    }
     case 'RobertaProcessing': {
       const [c, s] = [pair(pp.cls, 'cls'), pair(pp.sep, 'sep')];
       const sp = (t: [string, number]): TemplatePiece => ({ kind: 'special', ids: [t[1]], tokens: [t[0]], typeId: 0 });
@@ -93,7 +103,7 @@ export function templateFromJSON(pp: unknown): Template {
     }
     default:
       throw new TokenizerError(
-        `Tokenizer: post_processor type ${JSON.stringify(pp.type)} is not supported (supported: TemplateProcessing, BertProcessing, RobertaProcessing, none)`,
+        `Tokenizer: post_processor type ${JSON.stringify(pp.type)} is not supported (supported: TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence, none)`,
       );
   }
 }

@@ -31,7 +31,8 @@ export type TextInput = string | readonly [string, string];
 export type Truncation = boolean | 'longest_first' | 'only_first' | 'only_second';
 
 /**
- * How to pad a batch (on the right, with the pad token, token type 0 and attention mask 0).
+ * How to pad a batch (with the pad token, token type 0 and attention mask 0, on the right unless
+ * `paddingSide` says otherwise).
  * - `'longest'` (or `true`): to the longest encoding of the batch.
  * - `'max_length'`: to `maxLength`.
  * - `false`: no padding (encodings keep their own lengths).
@@ -52,10 +53,12 @@ export interface EncodeOptions {
   truncation?: Truncation;
   /** Default `false` for `encode`, `'longest'` for `encodeBatch` and `encodeBatchArrays`. */
   padding?: Padding;
+  /** Which side padding goes on: `'left'` is what batched generation wants. Default: the tokenizer's `padding_side`, else `'right'`. */
+  paddingSide?: 'left' | 'right';
 }
 
 /** The keys of {@link EncodeOptions}. @internal */
-export const ENCODE_KEYS: nx.OptionKeys<EncodeOptions> = { addSpecialTokens: true, maxLength: true, truncation: true, padding: true };
+export const ENCODE_KEYS: nx.OptionKeys<EncodeOptions> = { addSpecialTokens: true, maxLength: true, truncation: true, padding: true, paddingSide: true };
 
 /** Options of `Tokenizer.decode`. */
 export interface DecodeOptions {
@@ -101,8 +104,8 @@ export interface SpecialTokenSpec {
 }
 
 /**
- * Settings read from `tokenizer_config.json` (all optional); the ones a `vocab.txt`-only
- * tokenizer needs have BERT's defaults.
+ * Settings read from `tokenizer_config.json` (all optional); the ones a `vocab.txt`-only (or
+ * WordPiece) tokenizer needs have BERT's defaults.
  */
 export interface TokenizerConfig {
   /** Lowercase (and strip accents, unless `strip_accents` is `false`). Default `true`. */
@@ -115,16 +118,24 @@ export interface TokenizerConfig {
   model_max_length?: number;
   /** Default `true`. */
   clean_up_tokenization_spaces?: boolean;
-  /** Default `[UNK]`. */
+  /** Default `[UNK]` (WordPiece). */
   unk_token?: string | SpecialTokenSpec;
-  /** Default `[SEP]`. */
+  /** Default `[SEP]` (WordPiece). */
   sep_token?: string | SpecialTokenSpec;
-  /** Default `[PAD]`. */
+  /** Default `[PAD]` (WordPiece). */
   pad_token?: string | SpecialTokenSpec;
-  /** Default `[CLS]`. */
+  /** Default `[CLS]` (WordPiece). */
   cls_token?: string | SpecialTokenSpec;
   /** Default `[MASK]`. */
   mask_token?: string | SpecialTokenSpec;
+  /** The beginning-of-sequence token (`<|endoftext|>` for GPT-2, `<bos>` for Gemma). Default: none. */
+  bos_token?: string | SpecialTokenSpec;
+  /** The end-of-sequence token. Default: none. */
+  eos_token?: string | SpecialTokenSpec;
+  /** Where padding goes: `'right'` (default) or `'left'`. */
+  padding_side?: string;
+  /** A chat template (Jinja), or named templates `[{name, template}]`; `chat_template.jinja` wins. */
+  chat_template?: unknown;
   /** Any other setting is kept (and written back by `save`). */
   [key: string]: unknown;
 }

@@ -5,10 +5,11 @@
  */
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
-import { Init, Layer } from '@raven/kaun';
-import { block } from './block.js';
+import { Layer } from '@raven/kaun';
+import { block } from '../common/block.js';
+import { hfLinear } from '../common/init.js';
 import type { BertConfig } from './config.js';
-import { dropout, siteKey } from './ops.js';
+import { dropout, siteKey } from '../common/ops.js';
 
 /** What the attention layers take: hidden states `[B, L, H]` and the padding mask `[B, 1, 1, L]`. */
 export interface AttentionInput {
@@ -18,9 +19,9 @@ export interface AttentionInput {
   mask?: Tensor;
 }
 
-/** A Linear initialised as transformers does: weight `N(0, std^2)` `[out, in]`, bias zero. @internal */
-export function hfLinear(config: BertConfig, inFeatures: number, outFeatures: number): Layer.Layer {
-  return Layer.linear({ inFeatures, outFeatures, weightInit: Init.normal({ std: config.initializer_range }), biasInit: Init.zeros });
+/** A Linear initialised as transformers does: weight `N(0, initializer_range^2)` `[out, in]`, bias zero. @internal */
+export function bertLinear(config: BertConfig, inFeatures: number, outFeatures: number): Layer.Layer {
+  return hfLinear(config.initializer_range, inFeatures, outFeatures);
 }
 
 /** `[B, L, H] -> [B, heads, L, H / heads]`. */
@@ -40,7 +41,7 @@ export function selfAttention(config: BertConfig): Layer.Layer<AttentionInput> {
   const heads = config.num_attention_heads;
   return block<AttentionInput>(
     'Bert.selfAttention',
-    { query: hfLinear(config, h, h), key: hfLinear(config, h, h), value: hfLinear(config, h, h) },
+    { query: bertLinear(config, h, h), key: bertLinear(config, h, h), value: bertLinear(config, h, h) },
     (call, { hidden, mask }, options) =>
       nx.scope(() => {
         const [b, l] = hidden.shape as [number, number, number];
@@ -70,7 +71,7 @@ export function residualOutput(config: BertConfig, inFeatures: number): Layer.La
   const h = config.hidden_size;
   return block<ResidualInput>(
     'Bert.output',
-    { dense: hfLinear(config, inFeatures, h), LayerNorm: Layer.layerNorm({ dim: h, eps: config.layer_norm_eps }) },
+    { dense: bertLinear(config, inFeatures, h), LayerNorm: Layer.layerNorm({ dim: h, eps: config.layer_norm_eps }) },
     (call, { hidden, input }, options) =>
       nx.scope(() => {
         const y = dropout(call<Tensor, Tensor>('dense', hidden), config.hidden_dropout_prob, options.training, siteKey(options.key, 0), 'Bert.output');

@@ -7,11 +7,11 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { LayerError, Loss } from '@raven/kaun';
-import { block } from './block.js';
+import { block } from '../common/block.js';
 import type { BertConfig, ProblemType } from './config.js';
-import { hfLinear } from './attention.js';
-import { type BertInputs, type BertLayer, type BertModelOutput, bertModel } from './model.js';
-import { dropout, siteKey } from './ops.js';
+import { bertLinear } from './attention.js';
+import { type BertInputs, type BertLayer, type BertModelOutput, bertDescriptor, bertModel } from './model.js';
+import { dropout, siteKey } from '../common/ops.js';
 
 /** Inputs of the sequence classifier: {@link BertInputs} and, optionally, labels for the loss. */
 export interface SequenceClassificationInputs extends BertInputs {
@@ -104,7 +104,7 @@ export function bertForSequenceClassification(config: BertConfig): BertLayer<Seq
   const rate = config.classifier_dropout ?? config.hidden_dropout_prob;
   const layer = block<SequenceClassificationInputs, SequenceClassifierOutput>(
     'Bert.bertForSequenceClassification',
-    { bert: bertModel(config), classifier: hfLinear(config, config.hidden_size, config.num_labels) },
+    { bert: bertModel(config), classifier: bertLinear(config, config.hidden_size, config.num_labels) },
     (call, x, options) =>
       nx.scope(() => {
         const { lastHiddenState, poolerOutput } = call<BertInputs, BertModelOutput>('bert', x);
@@ -115,5 +115,5 @@ export function bertForSequenceClassification(config: BertConfig): BertLayer<Seq
         return out;
       }),
   );
-  return { ...layer, config, architecture: 'BertForSequenceClassification', addPoolingLayer: true };
+  return { ...layer, config, architecture: 'BertForSequenceClassification', addPoolingLayer: true, hf: bertDescriptor(config, 'BertForSequenceClassification', true) };
 }

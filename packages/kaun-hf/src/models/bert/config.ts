@@ -4,13 +4,10 @@
  * @module
  */
 import { checkOptions, type OptionKeys } from '@raven/nx/options';
-import { ModelLoadError } from '../../errors.js';
+import { ConfigReader, extraKeys, mergeOverrides } from '../../pretrained/config-reader.js';
+import { HIDDEN_ACTS, type HiddenAct } from '../common/ops.js';
 
-/** An activation name `hidden_act` may hold (transformers' `ACT2FN` names we implement). */
-export type HiddenAct = 'gelu' | 'gelu_python' | 'gelu_new' | 'gelu_pytorch_tanh' | 'gelu_fast' | 'quick_gelu' | 'relu' | 'silu' | 'swish' | 'tanh';
-
-/** The activations {@link parseConfig} accepts. */
-export const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_python', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'quick_gelu', 'relu', 'silu', 'swish', 'tanh'];
+export { HIDDEN_ACTS, type HiddenAct };
 
 /** How a sequence classifier turns logits and labels into a loss (transformers' `problem_type`). */
 export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
@@ -99,46 +96,24 @@ const KNOWN = new Set<string>([
 
 const PROBLEM_TYPES: readonly ProblemType[] = ['regression', 'single_label_classification', 'multi_label_classification'];
 
-function fail(msg: string): never {
-  throw new ModelLoadError(`Bert.parseConfig: ${msg}`);
-}
-
-function positiveInt(json: Record<string, unknown>, key: keyof typeof DEFAULTS): number {
-  const v = json[key] ?? DEFAULTS[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function probability(json: Record<string, unknown>, key: string, dflt: number | null): number | null {
-  const v = json[key] ?? dflt;
-  if (v === null) return null;
-  if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(`${key} must be a probability in [0, 1), got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function positiveNumber(json: Record<string, unknown>, key: 'initializer_range' | 'layer_norm_eps'): number {
-  const v = json[key] ?? DEFAULTS[key];
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(`${key} must be a positive number, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function parseLabels(json: Record<string, unknown>): Pick<BertConfig, 'num_labels' | 'id2label' | 'label2id'> {
+function parseLabels(r: ConfigReader): Pick<BertConfig, 'num_labels' | 'id2label' | 'label2id'> {
+  const json = r.json;
   let id2label: Record<number, string> | undefined;
   if (json['id2label'] !== undefined && json['id2label'] !== null) {
     const raw = json['id2label'];
-    if (typeof raw !== 'object' || Array.isArray(raw)) fail(`id2label must be an object {"0": "name", ...}, got ${JSON.stringify(raw)}`);
+    if (typeof raw !== 'object' || Array.isArray(raw)) r.fail(`id2label must be an object {"0": "name", ...}, got ${JSON.stringify(raw)}`);
     id2label = {};
     for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
       const i = Number(k);
-      if (!Number.isInteger(i) || i < 0 || typeof v !== 'string') fail(`id2label entries must map an index to a name, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+      if (!Number.isInteger(i) || i < 0 || typeof v !== 'string') r.fail(`id2label entries must map an index to a name, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
       id2label[i] = v;
     }
   }
   // as transformers' PretrainedConfig: a label map wins over num_labels
   const numLabels = id2label ? Object.keys(id2label).length : (json['num_labels'] ?? 2);
-  if (typeof numLabels !== 'number' || !Number.isInteger(numLabels) || numLabels <= 0) fail(`num_labels must be a positive integer, got ${JSON.stringify(numLabels)}`);
+  if (typeof numLabels !== 'number' || !Number.isInteger(numLabels) || numLabels <= 0) r.fail(`num_labels must be a positive integer, got ${JSON.stringify(numLabels)}`);
   if (!id2label) id2label = Object.fromEntries(Array.from({ length: numLabels }, (_, i) => [i, `LABEL_${i}`]));
-  for (let i = 0; i < numLabels; i++) if (id2label[i] === undefined) fail(`id2label must name every class 0..${numLabels - 1}; class ${i} is missing`);
+  for (let i = 0; i < numLabels; i++) if (id2label[i] === undefined) r.fail(`id2label must name every class 0..${numLabels - 1}; class ${i} is missing`);
   const label2id: Record<string, number> = {};
   for (let i = 0; i < numLabels; i++) label2id[id2label[i]!] = i;
   return { num_labels: numLabels, id2label, label2id };
@@ -161,54 +136,47 @@ function parseLabels(json: Record<string, unknown>): Pick<BertConfig, 'num_label
  */
 export function parseConfig(json: Record<string, unknown>, overrides: Partial<BertConfig> = {}): BertConfig {
   checkOptions('Bert.parseConfig: overrides', overrides, BERT_CONFIG_KEYS);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(`expected a config object, got ${JSON.stringify(json)}`);
-  const merged: Record<string, unknown> = { ...json };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  const merged = mergeOverrides('Bert.parseConfig', json, overrides);
   if (overrides.num_labels !== undefined && overrides.id2label === undefined) delete merged['id2label'];
   if (overrides.id2label !== undefined && overrides.num_labels === undefined) delete merged['num_labels'];
+  const r: ConfigReader = new ConfigReader('Bert.parseConfig', merged);
   const modelType = merged['model_type'] ?? 'bert';
-  if (modelType !== 'bert') fail(`model_type is ${JSON.stringify(modelType)}; only "bert" configs can be loaded as BERT`);
-  const act = merged['hidden_act'] ?? DEFAULTS.hidden_act;
-  if (typeof act !== 'string' || !(HIDDEN_ACTS as readonly string[]).includes(act)) {
-    fail(`hidden_act ${JSON.stringify(act)} is not supported; use one of ${HIDDEN_ACTS.join(', ')}`);
-  }
+  if (modelType !== 'bert') r.fail(`model_type is ${JSON.stringify(modelType)}; only "bert" configs can be loaded as BERT`);
+  const act = r.oneOf('hidden_act', HIDDEN_ACTS, DEFAULTS.hidden_act);
   const pos = merged['position_embedding_type'] ?? 'absolute';
-  if (pos !== 'absolute') fail(`position_embedding_type ${JSON.stringify(pos)} is not supported; only "absolute" position embeddings are implemented`);
+  if (pos !== 'absolute') r.fail(`position_embedding_type ${JSON.stringify(pos)} is not supported; only "absolute" position embeddings are implemented`);
   const problem = merged['problem_type'] ?? null;
-  if (problem !== null && !(PROBLEM_TYPES as readonly unknown[]).includes(problem)) fail(`problem_type must be one of ${PROBLEM_TYPES.join(', ')} or null, got ${JSON.stringify(problem)}`);
-  const archs = merged['architectures'] ?? [];
-  if (!Array.isArray(archs) || archs.some((a) => typeof a !== 'string')) fail(`architectures must be a list of names, got ${JSON.stringify(archs)}`);
+  if (problem !== null && !(PROBLEM_TYPES as readonly unknown[]).includes(problem)) r.fail(`problem_type must be one of ${PROBLEM_TYPES.join(', ')} or null, got ${JSON.stringify(problem)}`);
+  const archs = r.names('architectures');
   const padId = merged['pad_token_id'] ?? DEFAULTS.pad_token_id;
-  if (padId !== null && (typeof padId !== 'number' || !Number.isInteger(padId) || padId < 0)) fail(`pad_token_id must be a non-negative integer, got ${JSON.stringify(padId)}`);
+  if (padId !== null && (typeof padId !== 'number' || !Number.isInteger(padId) || padId < 0)) r.fail(`pad_token_id must be a non-negative integer, got ${JSON.stringify(padId)}`);
+  const int = (key: keyof typeof DEFAULTS & string): number => r.positiveInt(key, DEFAULTS[key] as number);
   const config: BertConfig = {
     model_type: 'bert',
-    architectures: [...(archs as string[])],
-    vocab_size: positiveInt(merged, 'vocab_size'),
-    hidden_size: positiveInt(merged, 'hidden_size'),
-    num_hidden_layers: positiveInt(merged, 'num_hidden_layers'),
-    num_attention_heads: positiveInt(merged, 'num_attention_heads'),
-    intermediate_size: positiveInt(merged, 'intermediate_size'),
-    hidden_act: act as HiddenAct,
-    hidden_dropout_prob: probability(merged, 'hidden_dropout_prob', DEFAULTS.hidden_dropout_prob)!,
-    attention_probs_dropout_prob: probability(merged, 'attention_probs_dropout_prob', DEFAULTS.attention_probs_dropout_prob)!,
-    max_position_embeddings: positiveInt(merged, 'max_position_embeddings'),
-    type_vocab_size: positiveInt(merged, 'type_vocab_size'),
-    initializer_range: positiveNumber(merged, 'initializer_range'),
-    layer_norm_eps: positiveNumber(merged, 'layer_norm_eps'),
+    architectures: archs,
+    vocab_size: int('vocab_size'),
+    hidden_size: int('hidden_size'),
+    num_hidden_layers: int('num_hidden_layers'),
+    num_attention_heads: int('num_attention_heads'),
+    intermediate_size: int('intermediate_size'),
+    hidden_act: act,
+    hidden_dropout_prob: r.probability('hidden_dropout_prob', DEFAULTS.hidden_dropout_prob)!,
+    attention_probs_dropout_prob: r.probability('attention_probs_dropout_prob', DEFAULTS.attention_probs_dropout_prob)!,
+    max_position_embeddings: int('max_position_embeddings'),
+    type_vocab_size: int('type_vocab_size'),
+    initializer_range: r.positiveNumber('initializer_range', DEFAULTS.initializer_range),
+    layer_norm_eps: r.positiveNumber('layer_norm_eps', DEFAULTS.layer_norm_eps),
     pad_token_id: (padId as number | null) ?? 0,
     position_embedding_type: 'absolute',
-    classifier_dropout: probability(merged, 'classifier_dropout', null),
-    ...parseLabels(merged),
+    classifier_dropout: r.probability('classifier_dropout', null),
+    ...parseLabels(r),
     problem_type: problem as ProblemType | null,
-    extra: {},
+    extra: extraKeys(json, KNOWN, overrides.extra),
   };
   if (config.hidden_size % config.num_attention_heads !== 0) {
-    fail(`hidden_size ${config.hidden_size} is not a multiple of num_attention_heads ${config.num_attention_heads}`);
+    r.fail(`hidden_size ${config.hidden_size} is not a multiple of num_attention_heads ${config.num_attention_heads}`);
   }
-  if (config.pad_token_id >= config.vocab_size) fail(`pad_token_id ${config.pad_token_id} is outside the vocabulary (vocab_size ${config.vocab_size})`);
-  const extra = (overrides.extra ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(json)) if (!KNOWN.has(k) && k !== 'extra') config.extra[k] = v;
-  Object.assign(config.extra, extra);
+  if (config.pad_token_id >= config.vocab_size) r.fail(`pad_token_id ${config.pad_token_id} is outside the vocabulary (vocab_size ${config.vocab_size})`);
   return config;
 }
 

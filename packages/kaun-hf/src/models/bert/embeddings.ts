@@ -4,10 +4,11 @@
  */
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
-import { Init, Layer } from '@raven/kaun';
-import { block } from './block.js';
+import { Layer } from '@raven/kaun';
+import { block } from '../common/block.js';
+import { embeddingInit } from '../common/init.js';
 import type { BertConfig } from './config.js';
-import { dropout, siteKey } from './ops.js';
+import { dropout, siteKey } from '../common/ops.js';
 
 /** The inputs of the embeddings: ids and token types, `int32 [B, L]`. */
 export interface EmbeddingsInput {
@@ -15,21 +16,6 @@ export interface EmbeddingsInput {
   inputIds: Tensor;
   /** Segment ids, `int32 [B, L]`. */
   tokenTypeIds: Tensor;
-}
-
-/** transformers' `_init_weights` for an embedding: `N(0, std^2)`, the padding row zero. @internal */
-export function embeddingInit(std: number, paddingIdx?: number): Init.Initializer {
-  const normal = Init.normal({ std });
-  return (key, shape, dtype) => {
-    const w = normal(key, shape, dtype);
-    if (paddingIdx === undefined) return w;
-    const out = nx.scope(() => {
-      const rows = nx.reshape(nx.notEqual(nx.arange(0, shape[0]!, 1, 'int32'), paddingIdx), [shape[0]!, 1]);
-      return nx.where(rows, w, 0);
-    });
-    w.dispose();
-    return out;
-  };
 }
 
 /**

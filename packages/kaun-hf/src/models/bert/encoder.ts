@@ -5,10 +5,10 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { Layer, LayerError, type Ptree } from '@raven/kaun';
-import { block } from './block.js';
+import { block } from '../common/block.js';
 import type { BertConfig } from './config.js';
-import { type AttentionInput, type ResidualInput, attention, hfLinear, residualOutput } from './attention.js';
-import { activation } from './ops.js';
+import { type AttentionInput, type ResidualInput, attention, bertLinear, residualOutput } from './attention.js';
+import { activation } from '../common/ops.js';
 
 /**
  * One transformer layer: `attention`, then `intermediate` (dense `[intermediate, H]` and
@@ -16,7 +16,7 @@ import { activation } from './ops.js';
  */
 export function bertLayer(config: BertConfig): Layer.Layer<AttentionInput> {
   const act = activation(config.hidden_act);
-  const intermediate = block('Bert.intermediate', { dense: hfLinear(config, config.hidden_size, config.intermediate_size) }, (call, x: Tensor) =>
+  const intermediate = block('Bert.intermediate', { dense: bertLinear(config, config.hidden_size, config.intermediate_size) }, (call, x: Tensor) =>
     nx.scope(() => act(call<Tensor, Tensor>('dense', x))),
   );
   return block<AttentionInput>(

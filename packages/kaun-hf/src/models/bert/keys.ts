@@ -1,9 +1,11 @@
 /**
  * BERT parameter names and shapes (the Hugging Face key names, which are also our Ptree paths),
- * and the renaming of checkpoint keys onto them: legacy `gamma`/`beta`, a `bert.` prefix present
- * or absent, keys the model does not use.
+ * and the rules that map checkpoint keys onto them (the shared machinery's `KeyRules`):
+ * legacy `gamma`/`beta`, a `bert.` prefix present or absent, buffers the model does not use.
  * @module
  */
+import type { KeyRules } from '../../pretrained/keys.js';
+import type { ParamSpec as GenericParamSpec } from '../../pretrained/model.js';
 import type { BertConfig } from './config.js';
 
 /** The model classes this package builds, by their transformers names. */
@@ -18,15 +20,8 @@ export const BASE_PREFIX = 'bert.';
 /** How a parameter starts when initialised fresh (as transformers' `_init_weights`). */
 export type InitKind = 'normal' | 'zeros' | 'ones' | 'embedding';
 
-/** One parameter: its path (HF key), shape and initialisation. */
-export interface ParamSpec {
-  /** The Hugging Face key, e.g. `encoder.layer.0.attention.self.query.weight`. */
-  path: string;
-  /** Its shape (Linear weights are `[out, in]`). */
-  shape: number[];
-  /** How it is initialised fresh. */
-  init: InitKind;
-}
+/** One BERT parameter: its path (HF key, e.g. `encoder.layer.0.attention.self.query.weight`), shape and initialisation. */
+export type ParamSpec = GenericParamSpec<InitKind>;
 
 function linear(prefix: string, inF: number, outF: number): ParamSpec[] {
   return [
@@ -100,48 +95,12 @@ export function isIgnoredBuffer(key: string): boolean {
   return /(^|\.)embeddings\.position_ids$/.test(key);
 }
 
-/** The plan for mapping checkpoint keys onto a model's parameters. */
-export interface KeyPlan {
-  /** Model path -> checkpoint key, for every parameter found. */
-  found: Map<string, string>;
-  /** Model paths the checkpoint lacks. */
-  missing: string[];
-  /** Checkpoint keys no parameter takes (buffers such as `position_ids` left out). */
-  unused: string[];
-}
-
 /**
- * Matches checkpoint keys with model paths the way transformers does: legacy names renamed, a
- * `bert.` prefix added when the model has one and the checkpoint does not (a BertModel checkpoint
- * into a task model), stripped in the opposite case.
- * @param checkpointKeys - the keys in the checkpoint.
- * @param modelPaths - the model's parameter paths.
+ * How BERT checkpoint keys map onto the model's paths, as transformers does: legacy names
+ * renamed, a `bert.` prefix added when the model has one and the checkpoint does not (a
+ * BertModel checkpoint into a task model), stripped in the opposite case; `position_ids` ignored.
  * @param architecture - the model's architecture (whether its base keys carry `bert.`).
  */
-export function planKeys(checkpointKeys: readonly string[], modelPaths: readonly string[], architecture: Architecture): KeyPlan {
-  const renamed = new Map<string, string>(); // normalised key -> original key
-  for (const k of checkpointKeys) {
-    const n = renameLegacy(k);
-    if (!renamed.has(n) || n === k) renamed.set(n, k);
-  }
-  const hasPrefix = [...renamed.keys()].some((k) => k.startsWith(BASE_PREFIX));
-  const expectsPrefix = architecture !== 'BertModel';
-  const toModel = (k: string): string => {
-    if (expectsPrefix && !hasPrefix) return k.startsWith('embeddings.') || k.startsWith('encoder.') || k.startsWith('pooler.') ? BASE_PREFIX + k : k;
-    if (!expectsPrefix && hasPrefix) return k.startsWith(BASE_PREFIX) ? k.slice(BASE_PREFIX.length) : `<head>.${k}`;
-    return k;
-  };
-  const byModel = new Map<string, string>();
-  for (const [n, orig] of renamed) byModel.set(toModel(n), orig);
-  const wanted = new Set(modelPaths);
-  const found = new Map<string, string>();
-  const missing: string[] = [];
-  for (const p of modelPaths) {
-    const k = byModel.get(p);
-    if (k === undefined) missing.push(p);
-    else found.set(p, k);
-  }
-  const taken = new Set(found.values());
-  const unused = checkpointKeys.filter((k) => !taken.has(k) && !isIgnoredBuffer(k) && !wanted.has(k));
-  return { found, missing, unused };
+export function keyRules(architecture: Architecture): KeyRules {
+  return { basePrefix: BASE_PREFIX, prefixed: architecture !== 'BertModel', rename: renameLegacy, ignore: isIgnoredBuffer };
 }

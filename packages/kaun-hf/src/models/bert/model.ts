@@ -7,12 +7,13 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { Layer, LayerError } from '@raven/kaun';
-import { block } from './block.js';
-import type { BertConfig } from './config.js';
-import { type AttentionInput, hfLinear } from './attention.js';
+import { block } from '../common/block.js';
+import { type AttentionInput, bertLinear } from './attention.js';
 import { type EmbeddingsInput, embeddings } from './embeddings.js';
 import { encoder } from './encoder.js';
-import type { Architecture } from './keys.js';
+import type { HfDescriptor, PretrainedModel } from '../../pretrained/model.js';
+import { type BertConfig, configToJson } from './config.js';
+import { type Architecture, paramSpecs } from './keys.js';
 
 /** The inputs of a BERT model: `int32 [B, L]` tensors, as `Tokenizer.encodeBatch` returns them. */
 export interface BertInputs {
@@ -33,7 +34,7 @@ export interface BertModelOutput {
 }
 
 /** A BERT layer that knows its configuration and architecture (so it can be saved). */
-export interface BertLayer<In, Out> extends Layer.Layer<In, Out> {
+export interface BertLayer<In, Out> extends Layer.Layer<In, Out>, PretrainedModel {
   /** The configuration the layer was built from. */
   readonly config: BertConfig;
   /** The transformers class this layer mirrors (written to `config.json` on save). */
@@ -49,6 +50,11 @@ export interface BertModelOptions {
 }
 
 const BERT_MODEL_KEYS: nx.OptionKeys<BertModelOptions> = { addPoolingLayer: true };
+
+/** What the shared `savePretrained` needs to write a BERT model. @internal */
+export function bertDescriptor(config: BertConfig, architecture: Architecture, addPoolingLayer: boolean): HfDescriptor {
+  return { architecture, paramSpecs: () => paramSpecs(config, architecture, addPoolingLayer), configJson: () => configToJson(config, architecture) };
+}
 
 /** Checks the inputs and fills in the default mask and token types. @internal */
 export function checkInputs(fn: string, config: BertConfig, x: BertInputs): { inputIds: Tensor; attentionMask: Tensor | undefined; tokenTypeIds: Tensor | undefined } {
@@ -73,7 +79,7 @@ export function checkInputs(fn: string, config: BertConfig, x: BertInputs): { in
 
 /** The pooler: `tanh(dense(h[:, 0]))`, params `dense` `[H, H]`. @internal */
 function pooler(config: BertConfig): Layer.Layer {
-  return block('Bert.pooler', { dense: hfLinear(config, config.hidden_size, config.hidden_size) }, (call, h: Tensor) =>
+  return block('Bert.pooler', { dense: bertLinear(config, config.hidden_size, config.hidden_size) }, (call, h: Tensor) =>
     nx.scope(() => nx.tanh(call<Tensor, Tensor>('dense', nx.slice(h, [null, 0])))),
   );
 }
@@ -119,5 +125,5 @@ export function bertModel(config: BertConfig, options: BertModelOptions = {}): B
       return out;
     });
   });
-  return { ...layer, config, architecture: 'BertModel', addPoolingLayer };
+  return { ...layer, config, architecture: 'BertModel', addPoolingLayer, hf: bertDescriptor(config, 'BertModel', addPoolingLayer) };
 }

@@ -3,12 +3,14 @@
  * repository, an `hf://` address or a local folder in Hugging Face layout.
  * @module
  */
-import * as path from 'node:path';
 import * as nx from '@raven/nx';
 import type { Layer } from '@raven/kaun';
-import { EntryNotFoundError, LocalEntryNotFoundError, ModelLoadError } from '../../errors.js';
-import { type HubOptions, downloadFile, loadConfig, loadWeights } from '../../hub/index.js';
-import { Tokenizer } from '../../tokenizer/index.js';
+import { ModelLoadError } from '../../errors.js';
+import { type HubOptions, loadWeights } from '../../hub/index.js';
+import { loadTokenizer } from '../../pretrained/tokenizer.js';
+import { openPretrained } from '../../pretrained/load.js';
+import { HUB_OPTION_KEYS } from '../../pretrained/source.js';
+import type { Tokenizer } from '../../tokenizer/index.js';
 import { type SequenceClassificationInputs, type SequenceClassifierOutput, bertForSequenceClassification } from './classification.js';
 import { BERT_CONFIG_KEYS, type BertConfig, type ProblemType, parseConfig } from './config.js';
 import { ARCHITECTURES, type Architecture } from './keys.js';
@@ -39,7 +41,10 @@ export interface FromPretrainedOptions extends HubOptions {
   tokenizer?: boolean;
 }
 
-const FROM_PRETRAINED_KEYS: nx.OptionKeys<FromPretrainedOptions> = { revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true, timeoutMs: true, symlinks: true, signal: true, dispatcher: true, architecture: true, numLabels: true, id2label: true, problemType: true, config: true, addPoolingLayer: true, ignoreMismatchedSizes: true, key: true, logger: true, tokenizer: true };
+const FROM_PRETRAINED_KEYS: nx.OptionKeys<FromPretrainedOptions> = {
+  ...HUB_OPTION_KEYS, architecture: true, numLabels: true, id2label: true, problemType: true, config: true, addPoolingLayer: true,
+  ignoreMismatchedSizes: true, key: true, logger: true, tokenizer: true,
+};
 
 /** What {@link fromPretrained} returns. */
 export interface Pretrained<L> {
@@ -59,42 +64,6 @@ export interface Pretrained<L> {
 export type SequenceClassifier = BertLayer<SequenceClassificationInputs, SequenceClassifierOutput>;
 /** The base model kind {@link fromPretrained} returns for `architecture: 'BertModel'`. */
 export type BaseModel = BertLayer<BertInputs, BertModelOutput>;
-
-/** The repository id or folder a source names: `hf://org/name` becomes `org/name`. @internal */
-export function resolveSource(source: string): string {
-  if (typeof source !== 'string' || source.trim() === '') throw new ModelLoadError(`Bert.fromPretrained: source must be a Hub model id, an hf:// address or a folder, got ${JSON.stringify(source)}`);
-  if (source.startsWith('hf://')) {
-    const id = source.slice('hf://'.length).replace(/\/+$/, '');
-    if (id === '') throw new ModelLoadError(`Bert.fromPretrained: "${source}" names no repository; expected hf://org/name`);
-    return id;
-  }
-  return source;
-}
-
-function isAbsent(err: unknown): boolean {
-  return err instanceof EntryNotFoundError || err instanceof LocalEntryNotFoundError;
-}
-
-async function optionalFile(modelId: string, filename: string, hub: HubOptions): Promise<string | undefined> {
-  try {
-    return await downloadFile({ ...hub, modelId, filename });
-  } catch (err) {
-    if (isAbsent(err)) return undefined;
-    throw err;
-  }
-}
-
-/** The tokenizer of a repository or folder, when it has one. @internal */
-export async function loadTokenizer(modelId: string, hub: HubOptions): Promise<Tokenizer | undefined> {
-  await optionalFile(modelId, 'tokenizer_config.json', hub);
-  const file = (await optionalFile(modelId, 'tokenizer.json', hub)) ?? (await optionalFile(modelId, 'vocab.txt', hub));
-  return file === undefined ? undefined : Tokenizer.fromFolder(path.dirname(file));
-}
-
-function hubOptions(o: FromPretrainedOptions): HubOptions {
-  const { architecture: _a, numLabels: _n, id2label: _i, problemType: _p, config: _c, addPoolingLayer: _ap, ignoreMismatchedSizes: _m, key: _k, logger: _l, tokenizer: _t, ...hub } = o;
-  return hub;
-}
 
 /**
  * Loads a pretrained BERT: `config.json`, the safetensors weights (sharded or not, F32/F16/BF16
@@ -129,17 +98,15 @@ export async function fromPretrained(source: string, options: FromPretrainedOpti
   if (!ARCHITECTURES.includes(architecture)) {
     throw new ModelLoadError(`Bert.fromPretrained: architecture must be one of ${ARCHITECTURES.join(', ')}, got ${JSON.stringify(architecture)}`);
   }
-  const modelId = resolveSource(source);
-  const hub = hubOptions(options);
-  const json = await loadConfig(modelId, hub);
+  const { modelId, hub, config: json } = await openPretrained('Bert.fromPretrained', source, options, { generationConfig: false });
   const config = parseConfig(json, {
     ...options.config,
     ...(options.numLabels !== undefined ? { num_labels: options.numLabels } : {}),
     ...(options.id2label !== undefined ? { id2label: options.id2label } : {}),
     ...(options.problemType !== undefined ? { problem_type: options.problemType } : {}),
   });
-  const addPoolingLayer = architecture === 'BertModel' ? (options.addPoolingLayer ?? true) : true;
   const tokenizer = options.tokenizer === false ? undefined : await loadTokenizer(modelId, hub);
+  const addPoolingLayer = architecture === 'BertModel' ? (options.addPoolingLayer ?? true) : true;
   const entries = await loadWeights(modelId, hub);
   const { vars, report } = varsFromWeights(entries, config, architecture, {
     source: modelId, addPoolingLayer, ignoreMismatchedSizes: options.ignoreMismatchedSizes, key: options.key, logger: options.logger,

@@ -1,12 +1,17 @@
 /**
- * Small tensor functions the BERT layers share: the activation of `hidden_act`, dropout.
- * Internal.
+ * Small tensor functions the Hugging Face model families share: the activation of a
+ * `hidden_act` name (transformers' `ACT2FN`), dropout, per-site dropout keys.
  * @module
  */
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { Layer } from '@raven/kaun';
-import type { HiddenAct } from './config.js';
+
+/** An activation name `hidden_act` may hold (transformers' `ACT2FN` names we implement). */
+export type HiddenAct = 'gelu' | 'gelu_python' | 'gelu_new' | 'gelu_pytorch_tanh' | 'gelu_fast' | 'quick_gelu' | 'relu' | 'silu' | 'swish' | 'tanh';
+
+/** The activations a configuration may name. */
+export const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_python', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'quick_gelu', 'relu', 'silu', 'swish', 'tanh'];
 
 /** The function of a `hidden_act` name, as transformers' `ACT2FN`. @internal */
 export function activation(name: HiddenAct): (x: Tensor) => Tensor {

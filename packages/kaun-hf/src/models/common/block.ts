@@ -1,7 +1,7 @@
 /**
- * `block`: a stateless layer made of named children, the way BERT's modules nest. Like kaun's
- * `Layer.named`, but BERT has no state, so its variables carry `state: {}` at the top only (as
- * loaded checkpoints do) rather than an empty dict per child. Internal.
+ * `block`: a stateless layer made of named children, the way transformers' modules nest. Like
+ * kaun's `Layer.named`, but these models have no state, so their variables carry `state: {}` at
+ * the top only (as loaded checkpoints do) rather than an empty dict per child. Internal.
  * @module
  */
 import * as nx from '@raven/nx';
