@@ -24,3 +24,9 @@ export interface CausalReference {
 
 /** Reads a fixture's reference.json. */
 export const causalReference = (name: CausalFixture): CausalReference => JSON.parse(readFileSync(`${fixtureDir(name)}/reference.json`, 'utf8')) as CausalReference;
+
+/** The largest absolute difference between two tensors of one shape. */
+export async function maxDiff(a: import('@raven/nx').Tensor, b: import('@raven/nx').Tensor): Promise<number> {
+  const nx = await import('@raven/nx');
+  return nx.item(nx.scope(() => nx.max(nx.abs(nx.sub(a, b))))) as number;
+}

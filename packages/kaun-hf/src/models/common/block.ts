@@ -12,13 +12,14 @@ export type Call = <I = nx.Tensor, O = nx.Tensor>(name: string, x: I) => O;
 
 /**
  * A layer with params `{child: childParams, ...}` (so paths read `child.weight`) and no state.
- * `forward(call, x, options)` wires the children; each call gets a key of its own (the apply key
- * folded with the child's index). @internal
+ * `forward(call, x, options, params)` wires the children (and may read the params, e.g. a head
+ * tied to the embeddings); each call gets a key of its own (the apply key folded with the
+ * child's index). @internal
  */
 export function block<In, Out = nx.Tensor>(
   where: string,
   children: Record<string, Layer.Layer<any, any>>, // eslint-disable-line @typescript-eslint/no-explicit-any
-  forward: (call: Call, x: In, options: Layer.ApplyOptions) => Out,
+  forward: (call: Call, x: In, options: Layer.ApplyOptions, params: Record<string, Ptree.Tree>) => Out,
 ): Layer.Layer<In, Out> {
   const names = Object.keys(children);
   return {
@@ -42,7 +43,33 @@ export function block<In, Out = nx.Tensor>(
         const key = options.key === undefined ? undefined : nx.random.foldIn(options.key, i);
         return Layer.applyChild(name, children[name]!, { params: p, state: {}, dtype: vars.dtype }, input, { training: options.training, key, context: options.context }).y;
       };
-      return { y: forward(call, x, options), state: vars.state };
+      return { y: forward(call, x, options, params), state: vars.state };
+    },
+  };
+}
+
+/**
+ * A list of layers applied in order, with params `[p0, p1, ...]` (paths `0.weight`, `1.weight`,
+ * as transformers' `ModuleList`) and no state. Layer `i` gets the apply key folded with `i`.
+ * @internal
+ */
+export function stack<T>(where: string, layers: ReadonlyArray<Layer.Layer<T, T>>): Layer.Layer<T, T> {
+  return {
+    init({ key, dtype = 'float32' }) {
+      const keys = nx.random.split(key, Math.max(layers.length, 1));
+      return { params: layers.map((l, i) => l.init({ key: keys[i]!, dtype }).params), state: {}, dtype };
+    },
+    apply(vars, x, options = {}) {
+      const params = vars.params as Ptree.Tree[];
+      if (!Array.isArray(params) || params.length !== layers.length) {
+        throw new LayerError(`${where}: expected a list of ${layers.length} layers' params, got ${Array.isArray(params) ? params.length : typeof params}; pass variables from init or fromPretrained`);
+      }
+      let y = x;
+      layers.forEach((l, i) => {
+        const key = options.key === undefined ? undefined : nx.random.foldIn(options.key, i);
+        y = l.apply({ params: params[i]!, state: {}, dtype: vars.dtype }, y, { training: options.training, key, context: options.context }).y;
+      });
+      return { y, state: vars.state };
     },
   };
 }
