@@ -35,7 +35,7 @@ function isOptionsParam(p: ts.ParameterDeclaration, sf: ts.SourceFile): boolean 
   const name = p.name.text;
   const type = p.type?.getText(sf) ?? '';
   if (/^\{\s*cause\?: unknown\s*\}$/.test(type)) return false; // Error subclasses' constructor options
-  return name === 'options' || name === 'opts' || /^\w*(Options|Config)\b/.test(type.replace(/^Partial<|^Readonly</, '')) && !/^(HubConfig|BertConfig|TokenizerConfig)\b/.test(type) || /^\{/.test(type);
+  return name === 'options' || name === 'opts' || /^\w*(Options|Config)\b/.test(type.replace(/^Partial<|^Readonly</, '')) && !/^(HubConfig|BertConfig|TokenizerConfig|Gpt2Config|LlamaConfig|GemmaConfig|DecoderConfig)\b/.test(type) || /^\{/.test(type);
 }
 
 /** Function names whose body checks options, and the public functions with options parameters. */

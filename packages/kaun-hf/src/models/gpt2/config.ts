@@ -3,6 +3,7 @@
  * defaults and validated.
  * @module
  */
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 import { ConfigReader, type TokenIds, extraKeys, mergeOverrides } from '../../pretrained/config-reader.js';
 import { HIDDEN_ACTS, type HiddenAct } from '../common/ops.js';
 
@@ -52,6 +53,14 @@ export interface Gpt2Config {
   extra: Record<string, unknown>;
 }
 
+/** The keys of {@link Gpt2Config}, for checking overrides. @internal */
+export const GPT2_CONFIG_KEYS: OptionKeys<Gpt2Config> = {
+  model_type: true, architectures: true, vocab_size: true, n_positions: true, n_embd: true, n_layer: true, n_head: true, n_inner: true,
+  activation_function: true, resid_pdrop: true, embd_pdrop: true, attn_pdrop: true, layer_norm_epsilon: true, initializer_range: true,
+  scale_attn_weights: true, scale_attn_by_inverse_layer_idx: true, tie_word_embeddings: true, bos_token_id: true, eos_token_id: true,
+  pad_token_id: true, extra: true,
+};
+
 const DEFAULTS = {
   vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, activation_function: 'gelu_new',
   resid_pdrop: 0.1, embd_pdrop: 0.1, attn_pdrop: 0.1, layer_norm_epsilon: 1e-5, initializer_range: 0.02,
@@ -75,6 +84,7 @@ const KNOWN = new Set<string>([
  * ```
  */
 export function parseConfig(json: Record<string, unknown>, overrides: Partial<Gpt2Config> = {}): Gpt2Config {
+  checkOptions('Gpt2.parseConfig: overrides', overrides, GPT2_CONFIG_KEYS);
   const merged = mergeOverrides('Gpt2.parseConfig', json, overrides);
   const r: ConfigReader = new ConfigReader('Gpt2.parseConfig', merged);
   const modelType = merged['model_type'] ?? 'gpt2';

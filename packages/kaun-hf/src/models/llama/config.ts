@@ -5,6 +5,7 @@
  * `rope_parameters` or from the older `rope_theta` and `rope_scaling`.
  * @module
  */
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 import { ConfigReader, type TokenIds, extraKeys, mergeOverrides } from '../../pretrained/config-reader.js';
 import { HIDDEN_ACTS, type HiddenAct } from '../common/ops.js';
 
@@ -88,6 +89,14 @@ export interface DecoderConfig<T extends DecoderModelType = DecoderModelType> {
 
 /** A Llama, Mistral or Qwen2 configuration. */
 export type LlamaConfig = DecoderConfig<LlamaModelType>;
+
+/** The keys of {@link DecoderConfig}, for checking overrides. @internal */
+export const DECODER_CONFIG_KEYS: OptionKeys<DecoderConfig> = {
+  model_type: true, architectures: true, vocab_size: true, hidden_size: true, intermediate_size: true, num_hidden_layers: true,
+  num_attention_heads: true, num_key_value_heads: true, head_dim: true, hidden_act: true, max_position_embeddings: true,
+  initializer_range: true, rms_norm_eps: true, attention_bias: true, mlp_bias: true, attention_dropout: true, tie_word_embeddings: true,
+  rope_parameters: true, sliding_window: true, bos_token_id: true, eos_token_id: true, pad_token_id: true, extra: true,
+};
 
 /** A family's defaults (transformers' config class defaults). @internal */
 export interface DecoderDefaults {
@@ -174,6 +183,7 @@ export function parseDecoderConfig<T extends DecoderModelType>(
   modelType: T,
   d: DecoderDefaults,
 ): DecoderConfig<T> {
+  checkOptions(`${where}: overrides`, overrides, DECODER_CONFIG_KEYS);
   const merged = mergeOverrides(where, json, overrides);
   const r: ConfigReader = new ConfigReader(where, merged);
   const vocab = r.positiveInt('vocab_size', d.vocab_size);
