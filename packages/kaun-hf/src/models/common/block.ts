@@ -67,7 +67,7 @@ export function stack<T>(where: string, layers: ReadonlyArray<Layer.Layer<T, T>>
       let y = x;
       layers.forEach((l, i) => {
         const key = options.key === undefined ? undefined : nx.random.foldIn(options.key, i);
-        y = l.apply({ params: params[i]!, state: {}, dtype: vars.dtype }, y, { training: options.training, key, context: options.context }).y;
+        y = Layer.applyChild(i, l, { params: params[i]!, state: {}, dtype: vars.dtype }, y, { training: options.training, key, context: options.context }).y;
       });
       return { y, state: vars.state };
     },
