@@ -3,7 +3,6 @@
  * module, in a child process, in a scratch working directory, offline: Hub examples talk to a
  * loopback Hub server serving the repository's fixtures through HF_ENDPOINT.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractBlocks, moduleFor } from './extract.js';
 import { startDocsHub, type DocsHub } from './hub.js';
+import { run } from './run.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const docsDir = join(root, 'docs');
@@ -53,24 +53,19 @@ describe('docs', () => {
     expect(skipped.length).toBeLessThanOrEqual(Math.max(3, Math.floor(blocks.length / 10)));
   });
 
-  it('every TypeScript block type-checks', () => {
+  it('every TypeScript block type-checks', async () => {
     const tsc = join(root, 'node_modules', '.bin', 'tsc');
-    try {
-      execFileSync(tsc, ['-p', join(genDir, 'tsconfig.json')], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-    } catch (e) {
-      const out = (e as { stdout?: string }).stdout ?? String(e);
-      throw new Error(`docs code blocks do not type-check:\n${out}`);
-    }
-  });
+    const r = await run(tsc, ['-p', join(genDir, 'tsconfig.json')], { cwd: root, timeout: 240_000 });
+    if (r.status !== 0) throw new Error(`docs code blocks do not type-check:\n${r.stdout}\n${r.stderr}`);
+  }, 300_000);
 
   for (const g of guides) {
-    it(`${g} runs`, () => {
+    it(`${g} runs`, async () => {
       const base = g.replace(/\.md$/, '').replace(/[^A-Za-z0-9_-]/g, '_');
       const cwd = join(scratch, base);
       mkdirSync(cwd, { recursive: true });
-      const r = spawnSync(tsx, ['--conditions=source', join(genDir, `${base}.run.ts`)], {
+      const r = await run(tsx, ['--conditions=source', join(genDir, `${base}.run.ts`)], {
         cwd,
-        encoding: 'utf8',
         timeout: 240_000,
         env: { ...process.env, ...hub.env, RAVEN_CACHE_ROOT: join(scratch, 'cache'), NX_BACKEND: 'wasm', FORCE_COLOR: '0' },
       });

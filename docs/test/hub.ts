@@ -12,9 +12,8 @@
  * - `raven-fixtures/private-bert-tiny`: bert-tiny again, private: it answers only to the token
  *   {@link DOCS_TOKEN}, which the docs processes get as `HF_TOKEN`.
  *
- * The server runs in a child process of its own: the docs test runs each guide with
- * `spawnSync`, which blocks the test process's event loop, so a server living there could not
- * answer. Run directly (`tsx docs/test/hub.ts <root>`), this file starts the server and prints
+ * The server runs in a child process of its own, so it answers whatever the test worker's event
+ * loop is doing (the guides run as child processes too). Run directly (`tsx docs/test/hub.ts <root>`), this file starts the server and prints
  * `{"endpoint": ...}` on one line.
  */
 import { spawn } from 'node:child_process';
