@@ -115,6 +115,43 @@ export class RevisionNotFoundError extends HubHttpError {
   }
 }
 
+/**
+ * The Hub refused the token: it is invalid, expired or revoked (HTTP 401 "Invalid credentials"),
+ * or an operation that writes (or creates) was called without any token. Make a token with write
+ * access at https://huggingface.co/settings/tokens and set `HF_TOKEN` (or pass `token`).
+ */
+export class AuthenticationError extends HubHttpError {
+  /** Creates the error. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, details, options);
+    this.name = 'AuthenticationError';
+  }
+}
+
+/**
+ * The token is valid but may not do this (HTTP 403): a read-only token used to write, or a
+ * repository in a namespace the token's account does not belong to.
+ */
+export class PermissionDeniedError extends HubHttpError {
+  /** Creates the error. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, details, options);
+    this.name = 'PermissionDeniedError';
+  }
+}
+
+/**
+ * The request conflicts with the repository's state: HTTP 409 (a repository or branch that
+ * already exists) or 412 (the branch moved since `parentCommit`).
+ */
+export class ConflictError extends HubHttpError {
+  /** Creates the error. */
+  constructor(message: string, details: HubHttpErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, details, options);
+    this.name = 'ConflictError';
+  }
+}
+
 /** The repository and revision exist but the file does not (on the Hub, in the cache's record, or in a local folder). */
 export class EntryNotFoundError extends HubHttpError {
   /** Commit the Hub resolved the revision to (`X-Repo-Commit`), when it said. */
@@ -148,6 +185,26 @@ export class OfflineError extends LocalEntryNotFoundError {
   constructor(message: string, where: { filename: string; cacheFolder: string }, options?: { cause?: unknown }) {
     super(message, where, options);
     this.name = 'OfflineError';
+  }
+}
+
+/**
+ * Offline (or with the Hub unreachable), the cached snapshot of a revision lacks files that the
+ * repository's recorded file list (`trees/<commit>.json`) says it has: an interrupted
+ * `snapshotDownload`. Run it again online to complete it.
+ */
+export class IncompleteSnapshotError extends LocalEntryNotFoundError {
+  /** Paths inside the repository that are missing from the snapshot. */
+  readonly missing: string[];
+  /** Creates the error. */
+  constructor(
+    message: string,
+    where: { filename: string; cacheFolder: string; missing: string[] },
+    options?: { cause?: unknown },
+  ) {
+    super(message, where, options);
+    this.name = 'IncompleteSnapshotError';
+    this.missing = where.missing;
   }
 }
 

@@ -41,7 +41,7 @@ export interface HubOptions {
    * redirect). Default: `HF_TOKEN` (or the legacy `HUGGING_FACE_HUB_TOKEN`). `false` sends none.
    */
   token?: string | false;
-  /** Cache root. Default {@link cacheRoot}(). */
+  /** Cache root. Default {@link cacheRoot}() (`RAVEN_CACHE_ROOT`, `HF_HUB_CACHE`, `HF_HOME`, ...). */
   cacheDir?: string;
   /** No network at all: answer from the cache or throw `OfflineError`. Default: `HF_HUB_OFFLINE` (1/true/yes/on). */
   offline?: boolean;
@@ -125,22 +125,36 @@ function proxyFromEnv(): Dispatcher | undefined {
   return proxyAgent.agent;
 }
 
+/** `~` or `~/...` at the start of a path from the environment, expanded (as Python's `expanduser`). */
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
 /**
- * The cache root, read from the environment now: `$RAVEN_CACHE_ROOT/huggingface`, else
- * `$XDG_CACHE_HOME/raven/huggingface`, else `~/.cache/raven/huggingface`.
+ * The cache root, read from the environment now, first that is set:
+ * 1. `$RAVEN_CACHE_ROOT/huggingface` (Raven's own setting);
+ * 2. `$HF_HUB_CACHE` (then the legacy `$HUGGINGFACE_HUB_CACHE`): huggingface_hub's cache itself;
+ * 3. `$HF_HOME/hub`: huggingface_hub's cache under its home;
+ * 4. `$XDG_CACHE_HOME/raven/huggingface`, else `~/.cache/raven/huggingface`.
  *
- * Inside it the layout is huggingface_hub's (`models--org--name/{blobs,snapshots,refs}`), so
- * pointing `cacheDir` at `~/.cache/huggingface/hub` shares the cache with Python.
+ * The layout inside is huggingface_hub's (`models--org--name/{blobs,snapshots,refs}`), so with
+ * `HF_HUB_CACHE` or `HF_HOME` set (2, 3), Python's `huggingface_hub` and Raven share one cache.
+ * Without them Raven keeps its own (4), apart from Python's default `~/.cache/huggingface/hub`;
+ * pass `cacheDir` (or set `HF_HUB_CACHE`) to share that one.
  * @returns An absolute path (the folder may not exist yet).
  * @example
  * ```ts
- * process.env.RAVEN_CACHE_ROOT = '/tmp/raven';
- * cacheRoot(); // '/tmp/raven/huggingface'
+ * process.env.HF_HOME = '/data/hf';
+ * cacheRoot(); // '/data/hf/hub' (unless RAVEN_CACHE_ROOT or HF_HUB_CACHE is set)
  * ```
  */
 export function cacheRoot(): string {
   const raven = envString('RAVEN_CACHE_ROOT');
-  if (raven) return join(raven, 'huggingface');
+  if (raven) return join(expandHome(raven), 'huggingface');
+  const hub = envString('HF_HUB_CACHE') ?? envString('HUGGINGFACE_HUB_CACHE');
+  if (hub) return expandHome(hub);
+  const hfHome = envString('HF_HOME');
+  if (hfHome) return join(expandHome(hfHome), 'hub');
   const xdg = envString('XDG_CACHE_HOME');
   if (xdg) return join(xdg, 'raven', 'huggingface');
   return join(homedir(), '.cache', 'raven', 'huggingface');
@@ -171,7 +185,7 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 
 /**
  * Applies defaults and the environment (`HF_TOKEN`, `HF_ENDPOINT`, `HF_HUB_OFFLINE`,
- * `RAVEN_CACHE_ROOT`, `XDG_CACHE_HOME`, `HTTP(S)_PROXY`/`NO_PROXY`) to the options of one call. Called by every Hub
+ * `RAVEN_CACHE_ROOT`, `HF_HUB_CACHE`, `HF_HOME`, `XDG_CACHE_HOME`, `HTTP(S)_PROXY`/`NO_PROXY`) to the options of one call. Called by every Hub
  * function at each call, so changing the environment between calls takes effect.
  * @param overrides - Options given by the caller; each takes precedence over the environment.
  * @returns The resolved settings.

@@ -10,7 +10,7 @@ import { EntryNotFoundError, NetworkError, OfflineError } from '../errors.js';
 import { fetchBlob } from './blob.js';
 import { exists, linkPointer, noExistPath, readRef, repoCacheDir, writeAtomic, writeRef } from './cache.js';
 import { type HubConfig, type HubOptions, resolveHubConfig } from './config.js';
-import { localModelDir } from './local.js';
+import { hubRepoId, localModelDir } from './local.js';
 import { withLock } from './lock.js';
 import { type FileMetadata, fetchFileMetadata } from './metadata.js';
 import { checkRepoId, isCommitHash, joinInside, safeSegments } from './paths.js';
@@ -158,11 +158,12 @@ export async function downloadFile(options: DownloadFileOptions): Promise<string
 export async function fetchFile(options: DownloadFileOptions, where: string): Promise<string> {
   const { modelId: _id, filename: _file, ...hub } = options;
   const config = resolveHubConfig(hub);
-  const { modelId, filename } = options;
+  const { filename } = options;
+  const modelId = hubRepoId(options.modelId);
   const revision = options.revision ?? 'main';
   const segments = safeSegments(filename, 'file name', where, 'argument');
 
-  const local = await localModelDir(modelId, where);
+  const local = await localModelDir(options.modelId, where);
   if (local !== undefined) {
     const path = joinInside(local, segments, where);
     if (!(await exists(path))) {
@@ -243,14 +244,14 @@ export async function probeFile(options: DownloadFileOptions, where: string): Pr
   const segments = safeSegments(options.filename, 'file name', where, 'argument');
   const local = await localModelDir(options.modelId, where);
   if (local !== undefined) return exists(joinInside(local, segments, where));
-  checkRepoId(options.modelId, where);
+  const modelId = checkRepoId(hubRepoId(options.modelId), where);
   const revision = options.revision ?? 'main';
   const req: FileRequest = {
-    modelId: options.modelId,
+    modelId,
     filename: options.filename,
     segments,
     revision,
-    repoDir: repoCacheDir(config.cacheDir, options.modelId),
+    repoDir: repoCacheDir(config.cacheDir, modelId),
     where,
   };
   try {
@@ -261,7 +262,7 @@ export async function probeFile(options: DownloadFileOptions, where: string): Pr
   }
   if (config.offline) return false;
   try {
-    await fetchFileMetadata(config, { repoId: options.modelId, revision, filename: options.filename, segments, where });
+    await fetchFileMetadata(config, { repoId: modelId, revision, filename: options.filename, segments, where });
     return true;
   } catch (err) {
     if (err instanceof EntryNotFoundError) return false;

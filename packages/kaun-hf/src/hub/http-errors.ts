@@ -4,10 +4,13 @@
  * @module
  */
 import {
+  AuthenticationError,
+  ConflictError,
   EntryNotFoundError,
   GatedRepoError,
   HubHttpError,
   type HubHttpErrorDetails,
+  PermissionDeniedError,
   RepositoryNotFoundError,
   RevisionNotFoundError,
 } from '../errors.js';
@@ -63,14 +66,8 @@ function serverMessageOf(res: ErrorResponse): string | undefined {
   return unique.length > 0 ? unique.join(' ') : undefined;
 }
 
-/**
- * Maps an error response to the error class a caller would catch, with a message that says what
- * to do. `RevisionNotFound`, `EntryNotFound`, `GatedRepo`, `RepoNotFound` come from
- * `X-Error-Code`; a 401 on the Hub's own address is treated as "not found or private", as the Hub
- * answers 401 for both when no token is sent.
- * @returns The error to throw (never throws itself).
- */
-export function hubErrorFromResponse(res: ErrorResponse, ctx: ErrorContext): HubHttpError {
+/** Status, error code, server message and request id of a response, and the message tail quoting them. */
+function describe(res: ErrorResponse): { code: string | undefined; details: HubHttpErrorDetails; tail: string } {
   const code = header(res.headers, 'x-error-code');
   const serverMessage = serverMessageOf(res);
   const requestId = header(res.headers, 'x-request-id') ?? header(res.headers, 'x-amzn-trace-id');
@@ -81,6 +78,18 @@ export function hubErrorFromResponse(res: ErrorResponse, ctx: ErrorContext): Hub
   const tail =
     ` (HTTP ${res.status}${code ? ` ${code}` : ''} for ${res.url}` +
     `${requestId ? `, request id ${requestId}` : ''})${serverMessage ? `; server said: ${serverMessage}` : ''}`;
+  return { code, details, tail };
+}
+
+/**
+ * Maps an error response to the error class a caller would catch, with a message that says what
+ * to do. `RevisionNotFound`, `EntryNotFound`, `GatedRepo`, `RepoNotFound` come from
+ * `X-Error-Code`; a 401 on the Hub's own address is treated as "not found or private", as the Hub
+ * answers 401 for both when no token is sent.
+ * @returns The error to throw (never throws itself).
+ */
+export function hubErrorFromResponse(res: ErrorResponse, ctx: ErrorContext): HubHttpError {
+  const { code, details, tail } = describe(res);
   const repo = `"${ctx.repoId}"`;
 
   if (code === 'RevisionNotFound') {
@@ -142,4 +151,82 @@ export function hubErrorFromResponse(res: ErrorResponse, ctx: ErrorContext): Hub
     `${ctx.where}: request for "${ctx.filename}" in ${repo} at revision "${ctx.revision}" failed${tail}`,
     details,
   );
+}
+
+/** What the caller knew when a Hub API request (create, list, upload, commit) failed. */
+export interface ApiErrorContext {
+  /** Function name that prefixes the message (`uploadFolder`). */
+  where: string;
+  /** Repository id. */
+  repoId: string;
+  /** Branch or revision the request was about, if any. */
+  revision?: string;
+  /** What was being done, for the message: `create repository "org/name"`, `commit to "main"`. */
+  action: string;
+  /** Hub address. */
+  endpoint: string;
+  /** Whether a token was sent with the request. */
+  sentToken: boolean;
+}
+
+/** The Hub's message for a token it does not accept (huggingface_hub tests for the same text). */
+const INVALID_CREDENTIALS = /invalid credentials|invalid token|expired/i;
+
+/**
+ * Maps an error response of the Hub's API (`/api/...`, the LFS batch endpoint, storage) to the
+ * error class a caller would catch: `RevisionNotFound`, `EntryNotFound`, `GatedRepo`,
+ * `RepoNotFound` from `X-Error-Code`; 401 "Invalid credentials" as {@link AuthenticationError},
+ * any other 401 as "not found or private" (what the Hub answers for both); 403 as
+ * {@link PermissionDeniedError}; 409 and 412 as {@link ConflictError}.
+ * @returns The error to throw (never throws itself).
+ */
+export function apiErrorFromResponse(res: ErrorResponse, ctx: ApiErrorContext): HubHttpError {
+  const { code, details, tail } = describe(res);
+  const repo = `"${ctx.repoId}"`;
+  const head = `${ctx.where}: could not ${ctx.action}`;
+  const rev = ctx.revision ?? 'main';
+  if (code === 'RevisionNotFound') {
+    return new RevisionNotFoundError(
+      `${head}: revision "${rev}" does not exist in ${repo}; create the branch first (createBranch, ` +
+        `or \`kaun-hf upload --revision\`, which creates it) or pass an existing one${tail}`,
+      details,
+    );
+  }
+  if (code === 'EntryNotFound') {
+    return new EntryNotFoundError(`${head}: a file named in the request does not exist in ${repo} at "${rev}"${tail}`, details);
+  }
+  if (code === 'GatedRepo') {
+    return new GatedRepoError(`${head}: repository ${repo} is gated and the token has no access${tail}`, details);
+  }
+  if (res.status === 401 && INVALID_CREDENTIALS.test(details.serverMessage ?? '')) {
+    return new AuthenticationError(
+      `${head}: the Hub refused the token (invalid, expired or revoked); make a new one with write access at ` +
+        `https://huggingface.co/settings/tokens and set HF_TOKEN (or pass \`token\`)${tail}`,
+      details,
+    );
+  }
+  if (code === 'RepoNotFound' || res.status === 401) {
+    const action = ctx.sentToken
+      ? 'if it is private, the token has no access to it'
+      : 'no token was sent: set HF_TOKEN (or pass `token`)';
+    return new RepositoryNotFoundError(
+      `${head}: repository ${repo} was not found on ${ctx.endpoint}; check the id, or create it first ` +
+        `(createRepo, or pushToHub/\`kaun-hf upload\`, which create it); ${action}${tail}`,
+      details,
+    );
+  }
+  if (res.status === 403) {
+    return new PermissionDeniedError(
+      `${head}: the token may not write to ${repo}; use a token with write access to its namespace ` +
+        `("${ctx.repoId.split('/')[0]}"): a "write" token, or a fine-grained token granted write on it${tail}`,
+      details,
+    );
+  }
+  if (res.status === 409 || res.status === 412) {
+    return new ConflictError(`${head}: it conflicts with the state of ${repo}${tail}`, details);
+  }
+  if (res.status === 429 || res.status >= 500) {
+    return new HubHttpError(`${head}: the server kept failing after every retry; try again later${tail}`, details);
+  }
+  return new HubHttpError(`${head}: the Hub refused the request${tail}`, details);
 }

@@ -4,10 +4,21 @@
  * the endpoint's own host. Internal to the Hub client.
  * @module
  */
+import type { Readable } from 'node:stream';
+
 import { type Dispatcher, request } from 'undici';
 
 import { HubError, NetworkError } from '../errors.js';
 import type { HubConfig } from './config.js';
+
+/** HTTP methods the Hub client sends. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * A request body, made anew for each attempt (a stream cannot be sent twice): bytes, text, or a
+ * function returning a fresh stream or bytes.
+ */
+export type RequestBody = string | Uint8Array | (() => string | Uint8Array | Readable);
 
 /** A response whose body must be read or dumped by the caller. */
 export interface HttpResponse {
@@ -43,15 +54,17 @@ export function authHeaders(url: string, config: HubConfig): Record<string, stri
 
 /** Sends one request (no retry, no redirect). Asks for the raw bytes (`Accept-Encoding: identity`). */
 export async function sendOnce(
-  method: 'GET' | 'HEAD',
+  method: HttpMethod,
   url: string,
   headers: Record<string, string>,
   config: HubConfig,
+  body?: RequestBody,
 ): Promise<HttpResponse> {
   const d = config.dispatcher;
   const res = await request(url, {
     method,
     headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...headers },
+    ...(body !== undefined ? { body: typeof body === 'function' ? body() : body } : {}),
     headersTimeout: config.timeoutMs,
     bodyTimeout: config.timeoutMs,
     signal: config.signal ?? null,
@@ -146,17 +159,18 @@ export interface RetryCall {
  * @throws {NetworkError} When every attempt failed to connect or the connection dropped.
  */
 export async function sendWithRetry(
-  method: 'GET' | 'HEAD',
+  method: HttpMethod,
   url: string,
   headers: Record<string, string>,
   config: HubConfig,
   call: RetryCall,
+  body?: RequestBody,
 ): Promise<HttpResponse> {
   const { maxRetries } = config.retry;
   for (let attempt = 0; ; attempt++) {
     let res: HttpResponse;
     try {
-      res = await sendOnce(method, url, headers, config);
+      res = await sendOnce(method, url, headers, config, body);
     } catch (err) {
       if (isAbort(err, config)) throw err;
       if (attempt >= maxRetries || (!call.retryUnreachable && isUnreachable(err))) {
@@ -198,15 +212,16 @@ export function isRelativeLocation(location: string): boolean {
  * @throws {HubError} After more than 10 redirects.
  */
 export async function sendFollowing(
-  method: 'GET' | 'HEAD',
+  method: HttpMethod,
   url: string,
   headers: Record<string, string>,
   config: HubConfig,
   call: RetryCall & { relativeOnly: boolean },
+  body?: RequestBody,
 ): Promise<HttpResponse> {
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const res = await sendWithRetry(method, current, { ...headers, ...authHeaders(current, config) }, config, call);
+    const res = await sendWithRetry(method, current, { ...headers, ...authHeaders(current, config) }, config, call, body);
     const location = headerValue(res.headers, 'location');
     if (!isRedirect(res.status) || location === undefined) return res;
     if (call.relativeOnly && !isRelativeLocation(location)) return res;

@@ -1,6 +1,7 @@
 /**
- * The Hugging Face Hub client: download with a huggingface_hub-compatible cache, config and
- * weights (sharded checkpoints merged), cache inspection.
+ * The Hugging Face Hub client: download with a huggingface_hub-compatible cache (single files,
+ * config, weights with sharded checkpoints merged, whole snapshots), cache inspection,
+ * repositories, uploads as commits, and publishing models.
  * @module
  */
 export { cacheRoot, DEFAULT_ENDPOINT, resolveHubConfig } from './config.js';
@@ -13,3 +14,8 @@ export type { WeightFiles } from './weights.js';
 export { loadWeights } from './load-weights.js';
 export { clearCache, listCache } from './cache-info.js';
 export type { CachedFile, CachedRepo, CachedSnapshot, ClearCacheResult } from './cache-info.js';
+export type { HubApiOptions } from './api/options.js';
+export * from './repo/index.js';
+export * from './upload/index.js';
+export * from './snapshot/index.js';
+export * from './push/index.js';

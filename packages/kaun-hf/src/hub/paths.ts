@@ -23,16 +23,27 @@ export function isCommitHash(revision: string): boolean {
  * Checks a repository id (`name` or `org/name`, letters, digits, `_`, `.`, `-`).
  * @throws {HubError} When the id is malformed.
  */
-export function checkRepoId(repoId: string, where: string): string {
+export function checkRepoId(
+  repoId: string,
+  where: string,
+  hint = '; a local folder must exist (or start with "./" or "/")',
+): string {
   const parts = typeof repoId === 'string' ? repoId.split('/') : [];
   const ok =
     parts.length >= 1 &&
     parts.length <= 2 &&
-    parts.every((p) => REPO_SEGMENT_RE.test(p) && p !== '.' && p !== '..' && !p.includes('--') && !p.includes('..'));
+    (parts[parts.length - 1] ?? '').length <= 96 &&
+    parts.every(
+      (p) =>
+        REPO_SEGMENT_RE.test(p) &&
+        !/^[-.]|[-.]$/.test(p) &&
+        !p.includes('--') &&
+        !p.includes('..'),
+    );
   if (!ok) {
     throw new HubError(
-      `${where}: expected a repository id like "org/name" (letters, digits, "_", ".", "-"; no "--" or ".."), ` +
-        `got ${JSON.stringify(repoId)}; a local folder must exist (or start with "./" or "/")`,
+      `${where}: expected a repository id like "org/name" (letters, digits, "_", ".", "-", not at either end ` +
+        `of a part; no "--" or ".."; a name of at most 96 characters), got ${JSON.stringify(repoId)}${hint}`,
     );
   }
   return repoId;

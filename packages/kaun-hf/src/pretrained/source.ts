@@ -14,7 +14,8 @@ export const HUB_OPTION_KEYS: nx.OptionKeys<HubOptions> = {
 };
 
 /**
- * The repository id or folder a source names: `hf://org/name` becomes `org/name`.
+ * The repository id or folder a source names (`hf://org/name/` normalised to `hf://org/name`, which the Hub client
+ * always takes as the Hub, never as a folder of that name).
  * @param where - the calling function, for messages (`Bert.fromPretrained`).
  * @throws ModelLoadError for an empty source or an `hf://` address without a name.
  * @internal
@@ -24,7 +25,7 @@ export function resolveSource(source: string, where: string): string {
   if (source.startsWith('hf://')) {
     const id = source.slice('hf://'.length).replace(/\/+$/, '');
     if (id === '') throw new ModelLoadError(`${where}: "${source}" names no repository; expected hf://org/name`);
-    return id;
+    return `hf://${id}`; // kept: the Hub client reads hf:// as the Hub even where a folder "org/name" exists
   }
   return source;
 }

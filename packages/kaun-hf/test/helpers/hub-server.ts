@@ -1,19 +1,27 @@
 /**
- * A fake Hugging Face Hub on 127.0.0.1 for tests: two HTTP servers, the Hub and a "CDN" on
- * another port, speaking the protocol huggingface_hub relies on.
+ * A fake Hugging Face Hub on 127.0.0.1 for tests and the docs: two HTTP servers, the Hub and a
+ * "CDN"/storage host on another port and host name (`localhost`), speaking the protocol huggingface_hub relies on.
  *
- * Hub, `HEAD|GET /{repo}/resolve/{revision}/{path}` (revision percent-encoded):
+ * Downloads, `HEAD|GET /{repo}/resolve/{revision}/{path}` (revision percent-encoded):
  * - regular files: 200 (206 for `Range`), `ETag: "<git blob sha1>"`, `X-Repo-Commit`,
  *   `Content-Length`, `Accept-Ranges: bytes`;
- * - LFS files (`*.safetensors`, `*.bin`, ... or > 10 MB): 302 to `{cdn}/lfs/{sha256}` with
- *   `X-Linked-Etag: "<sha256>"`, `X-Linked-Size`, `X-Repo-Commit` and the pointer's own `ETag`;
+ * - LFS files: 302 to `{cdn}/lfs/{sha256}` with `X-Linked-Etag: "<sha256>"`, `X-Linked-Size`,
+ *   `X-Repo-Commit` and the pointer's own `ETag`;
  * - errors with `X-Error-Code`: unknown or private repository without token 401 `RepoNotFound`
  *   (404 with a valid token), gated 401/403 `GatedRepo`, 404 `RevisionNotFound`,
  *   404 `EntryNotFound` (with `X-Repo-Commit`); a renamed repository answers a relative 307.
  * CDN, `GET|HEAD /lfs/{sha256}`: the bytes, with `Range` support.
  *
- * Faults are injected per request with `onRequest` (status, cut after N bytes, ignore Range,
- * corrupt, throttle, destroy), and every request is logged.
+ * Writes (hub-api.ts, hub-lfs.ts): `GET /api/whoami-v2`, `POST /api/repos/create`,
+ * `GET /api/models/{repo}[/revision/{rev}]`, `GET .../tree/{rev}[/{path}]` (paginated with
+ * `Link`), `POST|DELETE .../branch/{name}`, `POST .../preupload/{rev}`, `POST .../commit/{rev}`
+ * (NDJSON), `POST /{repo}.git/info/lfs/objects/batch` (basic and multipart instructions),
+ * `.../objects/verify`, `.../complete_multipart`, and `PUT {cdn}/upload/{oid}[/part/{n}]`.
+ * An unknown token is 401 "Invalid credentials in Authorization header"; writing outside the
+ * token account's namespaces (or with a read-only token) is 403.
+ *
+ * Faults are injected per request with `onRequest` (status, cut after N bytes, cut an upload,
+ * ignore Range, corrupt, throttle, destroy), and every request is logged.
  *
  * @example
  * ```ts
@@ -23,100 +31,67 @@
  * ```
  * @module
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join, relative, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-/** File contents: text (UTF-8) or bytes. */
-export type FileContent = string | Uint8Array;
+import { defaultUploadMode, handleApi } from './hub-api.js';
+import type { HubContext } from './hub-context.js';
+import { errorReply, type FakeRequest, type FaultAction, type LoggedRequest, readBody } from './hub-http.js';
+import { handleLfs, handleStorage } from './hub-lfs.js';
+import {
+  DEFAULT_LFS,
+  type FakeRepo,
+  type FakeUser,
+  type FileContent,
+  gitBlobSha,
+  HubState,
+  lfsPointer,
+  type StoredBlob,
+  toBuffer,
+} from './hub-state.js';
 
-/** One repository of the fake Hub. */
-export interface FakeRepo {
-  /** Files of branch `main`. */
-  files?: Record<string, FileContent>;
-  /** A folder whose files (recursively) are added to `main` (under `files`, which win). */
-  folder?: string;
-  /** More branches: name -> files. */
-  branches?: Record<string, Record<string, FileContent>>;
-  /** Tags: name -> branch whose commit they point to at start. */
-  tags?: Record<string, string>;
-  /** Needs a valid token (else 401 RepoNotFound, like a missing repository). */
-  private?: boolean;
-  /** Needs an approved token (else 401/403 GatedRepo). */
-  gated?: boolean;
-}
-
-/** One request as the fault hook sees it. */
-export interface FakeRequest {
-  /** Which server got it. */
-  server: 'hub' | 'cdn';
-  method: string;
-  /** Raw path with query, as sent. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Repository path of the file asked for (hub: from the URL; cdn: the file's repository path, if known). */
-  file?: string;
-}
-
-/** What to do differently for one request; fields combine. */
-export interface FaultAction {
-  /** Answer this status right away (with `headers` and `body`). */
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Send the headers and the first N body bytes, then destroy the socket. */
-  cutAfter?: number;
-  /** Answer 200 with the whole file even when `Range` was asked. */
-  ignoreRange?: boolean;
-  /** Flip the bits of the body's bytes (length unchanged). */
-  corrupt?: boolean;
-  /** Send the body in chunks of `chunk` bytes, waiting `delayMs` between them. */
-  throttle?: { chunk: number; delayMs: number };
-  /** Destroy the socket without answering. */
-  destroy?: boolean;
-}
+export type { FakeRequest, FaultAction, LoggedRequest } from './hub-http.js';
+export type { FakeRepo, FakeUser, FileContent } from './hub-state.js';
 
 /** Options of {@link startHubServer}. */
 export interface HubServerOptions {
   /** Repositories by id. */
   repos: Record<string, FakeRepo>;
-  /** Valid tokens. Default `['hf_valid']`. */
+  /** Valid tokens (account "user"). Default `['hf_valid']`. */
   tokens?: string[];
-  /** Tokens granted access to gated repositories. Default `['hf_approved']` (also valid). */
+  /** Tokens granted access to gated repositories. Default `['hf_approved']` (also valid, account "user"). */
   approvedTokens?: string[];
-  /** Which files are LFS. Default: weights extensions or > 10 MB. */
+  /** Accounts by token (name, organisations, read-only); these tokens are valid too. */
+  users?: Record<string, FakeUser>;
+  /** Which files given at start are LFS. Default: weights extensions or > 10 MB. */
   isLfs?: (path: string, bytes: Uint8Array) => boolean;
+  /** Preupload's rule. Default: weights extensions, > 10 MB, or a NUL byte in the sample. */
+  uploadMode?: (path: string, sample: Buffer, size: number) => 'lfs' | 'regular';
   /** Renamed repositories: old id -> new id (answered with a relative 307). */
   renamed?: Record<string, string>;
   /** Send `ETag: W/"..."` for regular files. Default false. */
   weakEtags?: boolean;
+  /** Tree entries per page. Default 1000. */
+  pageSize?: number;
+  /** LFS uploads above this size are multipart. Default 20 MB. */
+  multipartThreshold?: number;
+  /** Part size of multipart uploads. Default 8 MB. */
+  chunkSize?: number;
+  /** Uploaded objects up to this size stay in memory; larger ones go to a temporary folder. Default 64 MB. */
+  memoryLimit?: number;
   /** Fault hook, called for every request. */
   onRequest?: (req: FakeRequest) => FaultAction | undefined | void;
-}
-
-/** One logged request. */
-export interface LoggedRequest {
-  server: 'hub' | 'cdn';
-  method: string;
-  path: string;
-  range: string | undefined;
-  authorization: string | undefined;
-  status: number;
 }
 
 /** A running fake Hub. */
 export interface HubServer {
   /** Hub address, e.g. `http://127.0.0.1:43123`. */
   endpoint: string;
-  /** CDN address (another port, so another host for `Authorization` purposes). */
+  /** CDN and storage address (another port, so another host for `Authorization` purposes). */
   cdnEndpoint: string;
   /** Every request so far, in arrival order. */
   requests: LoggedRequest[];
@@ -128,40 +103,28 @@ export interface HubServer {
   setTag(repo: string, tag: string, revision: string): void;
   /** Bytes of a file at a revision. */
   fileBytes(repo: string, path: string, revision?: string): Buffer;
+  /** Paths of the files at a revision, sorted. */
+  files(repo: string, revision?: string): string[];
+  /** Summary, description and parent of the commit a revision resolves to. */
+  commitInfo(repo: string, revision?: string): { summary: string; description: string; parent: string | undefined };
+  /** Whether a repository exists, and whether it is private. */
+  repoState(repo: string): { private: boolean } | undefined;
   /** Blob id the Hub announces for a file: sha256 for LFS files, git blob sha1 otherwise. */
   etagOf(repo: string, path: string, revision?: string): string;
   /** Whether a file is served through the CDN. */
   isLfs(repo: string, path: string, revision?: string): boolean;
-  /** Stops both servers, closing open connections. */
+  /** Stops both servers, closing open connections, and removes uploaded objects. */
   close(): Promise<void>;
 }
 
-interface RepoState {
-  spec: FakeRepo;
-  commits: Map<string, Map<string, Buffer>>;
-  refs: Map<string, string>;
-}
-
-const toBuffer = (c: FileContent): Buffer => (typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c));
-const sha1 = (b: Buffer | string): string => createHash('sha1').update(b).digest('hex');
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-/** Git's blob id: sha1 of `blob <size>\0<bytes>`. */
-const gitBlobSha = (b: Buffer): string => sha1(Buffer.concat([Buffer.from(`blob ${b.length}\0`), b]));
-const DEFAULT_LFS = (path: string, bytes: Uint8Array): boolean =>
-  /\.(safetensors|bin|h5|msgpack|onnx|pt|pth|ckpt|gguf)$/.test(path) || bytes.length > 10 * 1024 * 1024;
-
-function readFolder(folder: string): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const name of readdirSync(folder, { recursive: true }) as string[]) {
-    const full = join(folder, name);
-    if (statSync(full).isFile()) out[relative(folder, full).split(sep).join('/')] = readFileSync(full);
-  }
-  return out;
-}
-
-function listen(server: Server): Promise<string> {
+/**
+ * Listens on 127.0.0.1 and returns the address under `hostname`: the CDN is named `localhost`,
+ * another host name than the Hub's `127.0.0.1`, as a real CDN is (huggingface_hub compares host
+ * names, not ports, to decide whether a redirect leaves the Hub).
+ */
+function listen(server: Server, hostname: string): Promise<string> {
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.listen(0, '127.0.0.1', () => resolve(`http://${hostname}:${(server.address() as AddressInfo).port}`));
   });
 }
 
@@ -169,48 +132,32 @@ const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 
 /** Starts the fake Hub and its CDN on loopback ports chosen by the system. */
 export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
-  const tokens = options.tokens ?? ['hf_valid'];
-  const approved = options.approvedTokens ?? ['hf_approved'];
-  const isLfsFile = options.isLfs ?? DEFAULT_LFS;
-  const repos = new Map<string, RepoState>();
-  const byHash = new Map<string, { bytes: Buffer; file: string }>();
+  const users = new Map<string, FakeUser>();
+  for (const t of [...(options.tokens ?? ['hf_valid']), ...(options.approvedTokens ?? ['hf_approved'])]) users.set(t, { name: 'user' });
+  for (const [t, u] of Object.entries(options.users ?? {})) users.set(t, u);
+  const approved = new Set(options.approvedTokens ?? ['hf_approved']);
+  const state = new HubState(options.isLfs ?? DEFAULT_LFS, users, approved);
+  for (const [id, spec] of Object.entries(options.repos)) state.addRepo(id, spec);
   const requests: LoggedRequest[] = [];
-  let counter = 0;
-
-  const commit = (state: RepoState, label: string, files: Record<string, FileContent>): string => {
-    const map = new Map<string, Buffer>();
-    for (const [path, content] of Object.entries(files)) {
-      const bytes = toBuffer(content);
-      map.set(path, bytes);
-      byHash.set(sha256(bytes), { bytes, file: path });
-    }
-    const listing = [...map.entries()].sort().map(([p, b]) => `${p}:${gitBlobSha(b)}`);
-    const sha = sha1(`${label}\n${counter++}\n${listing.join('\n')}`);
-    state.commits.set(sha, map);
-    return sha;
+  const storageDir = mkdtempSync(join(tmpdir(), 'fake-hub-storage-'));
+  const ctx: HubContext = {
+    state,
+    endpoint: '',
+    cdn: '',
+    storageDir,
+    uploads: new Map(),
+    pageSize: options.pageSize ?? 1000,
+    multipartThreshold: options.multipartThreshold ?? 20_000_000,
+    chunkSize: options.chunkSize ?? 8_000_000,
+    memoryLimit: options.memoryLimit ?? 64 * 1024 * 1024,
+    uploadMode: options.uploadMode ?? defaultUploadMode,
   };
-  for (const [id, spec] of Object.entries(options.repos)) {
-    const state: RepoState = { spec, commits: new Map(), refs: new Map() };
-    repos.set(id, state);
-    const main = { ...(spec.folder ? readFolder(spec.folder) : {}), ...(spec.files ?? {}) };
-    state.refs.set('main', commit(state, `${id}@main`, main));
-    for (const [branch, files] of Object.entries(spec.branches ?? {}))
-      state.refs.set(branch, commit(state, `${id}@${branch}`, files));
-    for (const [tag, branch] of Object.entries(spec.tags ?? {})) state.refs.set(tag, state.refs.get(branch) as string);
-  }
 
-  const repoOf = (id: string): RepoState => {
-    const state = repos.get(id);
-    if (!state) throw new Error(`hub-server: no repository ${id}`);
-    return state;
-  };
-  const resolveRev = (state: RepoState, rev: string): string | undefined =>
-    state.refs.get(rev) ?? (state.commits.has(rev) ? rev : undefined);
-  const fileAt = (id: string, path: string, rev = 'main'): Buffer => {
-    const state = repoOf(id);
-    const bytes = state.commits.get(resolveRev(state, rev) ?? '')?.get(path);
-    if (!bytes) throw new Error(`hub-server: no file ${path} in ${id}@${rev}`);
-    return bytes;
+  const blobAt = (id: string, path: string, rev = 'main'): StoredBlob => {
+    const repo = state.repo(id);
+    const blob = repo.commits.get(state.resolve(repo, rev) ?? '')?.files.get(path);
+    if (!blob) throw new Error(`hub-server: no file ${path} in ${id}@${rev}`);
+    return blob;
   };
 
   const sockets = new Set<Socket>();
@@ -271,58 +218,63 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     res.end();
   }
 
-  function errorReply(
-    res: ServerResponse,
-    log: LoggedRequest,
-    status: number,
-    code: string,
-    message: string,
-    extra: Record<string, string> = {},
-  ): void {
-    log.status = status;
-    const body = JSON.stringify({ error: message });
-    res.writeHead(status, {
-      'X-Error-Code': code,
-      'X-Error-Message': message,
-      'X-Request-Id': `req-${requests.length}`,
-      'Content-Type': 'application/json',
-      'Content-Length': String(Buffer.byteLength(body)),
-      ...extra,
-    });
-    res.end(res.req.method === 'HEAD' ? undefined : body);
+  /** Streams a large object from disk (with `Range`), for objects uploaded above `memoryLimit`. */
+  function sendDisk(req: IncomingMessage, res: ServerResponse, file: string, oid: string, log: LoggedRequest): void {
+    const size = statSync(file).size;
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    let start = 0;
+    let end = size - 1;
+    const headers: Record<string, string> = { ETag: `"${oid}"`, 'Content-Type': 'binary/octet-stream', 'Accept-Ranges': 'bytes' };
+    if (range) {
+      start = Number(range[1]);
+      end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    }
+    log.status = range ? 206 : 200;
+    res.writeHead(log.status, { ...headers, 'Content-Length': String(end - start + 1) });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file, { start, end, highWaterMark: 4 << 20 }).pipe(res);
   }
 
-  async function hubHandler(req: IncomingMessage, res: ServerResponse, cdn: string): Promise<void> {
-    const raw = req.url ?? '/';
+  /** Applies `status`/`destroy` faults; `true` when the request was answered. */
+  async function applyFault(req: IncomingMessage, res: ServerResponse, fault: FaultAction, log: LoggedRequest): Promise<boolean> {
+    if (fault.destroy) {
+      req.socket.destroy();
+      return true;
+    }
+    if (fault.status !== undefined) {
+      if (req.method === 'POST' || req.method === 'PUT') await readBody(req, log);
+      log.status = fault.status;
+      res.writeHead(fault.status, { 'Content-Length': String(Buffer.byteLength(fault.body ?? '')), ...fault.headers });
+      res.end(req.method === 'HEAD' ? undefined : fault.body);
+      return true;
+    }
+    return false;
+  }
+
+  function newLog(server: 'hub' | 'cdn', req: IncomingMessage): LoggedRequest {
     const log: LoggedRequest = {
-      server: 'hub',
+      server,
       method: req.method ?? 'GET',
-      path: raw,
+      path: req.url ?? '/',
       range: req.headers.range,
       authorization: req.headers.authorization,
       status: 0,
     };
     requests.push(log);
+    return log;
+  }
+
+  async function hubHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = req.url ?? '/';
+    const log = newLog('hub', req);
     const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(raw.split('?')[0] as string);
     const file = m ? (m[3] as string).split('/').map(decodeURIComponent).join('/') : undefined;
     const fault =
-      options.onRequest?.({
-        server: 'hub',
-        method: log.method,
-        path: raw,
-        headers: req.headers,
-        ...(file ? { file } : {}),
-      }) ?? {};
-    if (fault.destroy) {
-      req.socket.destroy();
-      return;
-    }
-    if (fault.status !== undefined) {
-      log.status = fault.status;
-      res.writeHead(fault.status, { 'Content-Length': String(Buffer.byteLength(fault.body ?? '')), ...fault.headers });
-      res.end(req.method === 'HEAD' ? undefined : fault.body);
-      return;
-    }
+      options.onRequest?.({ server: 'hub', method: log.method, path: raw, headers: req.headers, ...(file ? { file } : {}) }) ?? {};
+    if (await applyFault(req, res, fault, log)) return;
+    if (await handleApi(ctx, req, res, log)) return;
+    if (await handleLfs(ctx, req, res, log)) return;
     if (!m || !file) return errorReply(res, log, 404, 'NotFound', 'Not found');
     const id = m[1] as string;
     const rev = decodeURIComponent(m[2] as string);
@@ -333,51 +285,37 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       return;
     }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const valid = token !== undefined && (tokens.includes(token) || approved.includes(token));
-    const state = repos.get(id);
-    if (!state || (state.spec.private && !valid)) {
+    const valid = token !== undefined && users.has(token);
+    const repo = state.repos.get(id);
+    if (!repo || (repo.private && !valid)) {
       return errorReply(res, log, valid ? 404 : 401, 'RepoNotFound', 'Repository not found');
     }
-    if (state.spec.gated && !(token !== undefined && approved.includes(token))) {
-      return errorReply(
-        res,
-        log,
-        valid ? 403 : 401,
-        'GatedRepo',
-        `Access to model ${id} is restricted and you are not in the authorized list.`,
-      );
+    if (repo.gated && !(token !== undefined && approved.has(token))) {
+      return errorReply(res, log, valid ? 403 : 401, 'GatedRepo', `Access to model ${id} is restricted and you are not in the authorized list.`);
     }
-    const sha = resolveRev(state, rev);
+    const sha = state.resolve(repo, rev);
     if (!sha) return errorReply(res, log, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
-    const bytes = state.commits.get(sha)?.get(file);
-    if (!bytes) return errorReply(res, log, 404, 'EntryNotFound', 'Entry not found', { 'X-Repo-Commit': sha });
-    if (isLfsFile(file, bytes)) {
-      const oid = sha256(bytes);
-      const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${bytes.length}\n`;
+    const blob = repo.commits.get(sha)?.files.get(file);
+    if (!blob) return errorReply(res, log, 404, 'EntryNotFound', 'Entry not found', { 'X-Repo-Commit': sha });
+    if (blob.lfs) {
       log.status = 302;
       res.writeHead(302, {
-        Location: `${cdn}/lfs/${oid}?response-content-disposition=${encodeURIComponent(
-          `attachment; filename="${file.split('/').pop()}";`,
-        )}`,
+        Location: `${ctx.cdn}/lfs/${blob.sha256}?response-content-disposition=${encodeURIComponent(`attachment; filename="${file.split('/').pop()}";`)}`,
         'X-Repo-Commit': sha,
-        'X-Linked-Etag': `"${oid}"`,
-        'X-Linked-Size': String(bytes.length),
-        ETag: `"${gitBlobSha(Buffer.from(pointer))}"`,
+        'X-Linked-Etag': `"${blob.sha256}"`,
+        'X-Linked-Size': String(blob.size),
+        ETag: `"${gitBlobSha(lfsPointer(blob.sha256, blob.size))}"`,
         'Content-Length': '0',
       });
       res.end();
       return;
     }
-    const etag = `"${gitBlobSha(bytes)}"`;
+    const etag = `"${blob.gitSha1}"`;
     await sendBody(
       req,
       res,
-      bytes,
-      {
-        'X-Repo-Commit': sha,
-        ETag: options.weakEtags ? `W/${etag}` : etag,
-        'Content-Type': 'application/octet-stream',
-      },
+      state.bytesOf(blob),
+      { 'X-Repo-Commit': sha, ETag: options.weakEtags ? `W/${etag}` : etag, 'Content-Type': 'application/octet-stream' },
       fault,
       log,
     );
@@ -385,44 +323,22 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
 
   async function cdnHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = req.url ?? '/';
-    const log: LoggedRequest = {
-      server: 'cdn',
-      method: req.method ?? 'GET',
-      path: raw,
-      range: req.headers.range,
-      authorization: req.headers.authorization,
-      status: 0,
-    };
-    requests.push(log);
-    const oid = /^\/lfs\/([0-9a-f]{64})/.exec(raw)?.[1];
-    const entry = oid ? byHash.get(oid) : undefined;
+    const log = newLog('cdn', req);
+    const oid = /^\/(?:lfs|upload)\/([0-9a-f]{64})/.exec(raw)?.[1];
+    const entry = oid ? state.lfs.get(oid) : undefined;
     const fault =
-      options.onRequest?.({
-        server: 'cdn',
-        method: log.method,
-        path: raw,
-        headers: req.headers,
-        ...(entry ? { file: entry.file } : {}),
-      }) ?? {};
-    if (fault.destroy) {
-      req.socket.destroy();
-      return;
-    }
-    if (fault.status !== undefined) {
-      log.status = fault.status;
-      res.writeHead(fault.status, { 'Content-Length': String(Buffer.byteLength(fault.body ?? '')), ...fault.headers });
-      res.end(req.method === 'HEAD' ? undefined : fault.body);
-      return;
-    }
-    if (!entry) {
+      options.onRequest?.({ server: 'cdn', method: log.method, path: raw, headers: req.headers, ...(entry ? { file: entry.file } : {}) }) ?? {};
+    if (await applyFault(req, res, fault, log)) return;
+    if (await handleStorage(ctx, req, res, log, fault.cutUploadAfter)) return;
+    if (!entry || !raw.startsWith('/lfs/')) {
       log.status = 404;
       res.writeHead(404, { 'Content-Length': '0' }).end();
       return;
     }
-    await sendBody(req, res, entry.bytes, { ETag: `"${oid}"`, 'Content-Type': 'binary/octet-stream' }, fault, log);
+    if (entry.blob.bytes === undefined && entry.blob.disk !== undefined) return sendDisk(req, res, entry.blob.disk, oid as string, log);
+    await sendBody(req, res, state.bytesOf(entry.blob), { ETag: `"${oid}"`, 'Content-Type': 'binary/octet-stream' }, fault, log);
   }
 
-  let cdnEndpoint = '';
   const wrap =
     (fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
     (req: IncomingMessage, res: ServerResponse) => {
@@ -432,42 +348,58 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       });
     };
   const cdnServer = createServer(wrap(cdnHandler));
-  const hubServer = createServer(wrap((req, res) => hubHandler(req, res, cdnEndpoint)));
+  const hubServer = createServer(wrap(hubHandler));
   track(cdnServer);
   track(hubServer);
-  cdnEndpoint = await listen(cdnServer);
-  const endpoint = await listen(hubServer);
+  ctx.cdn = await listen(cdnServer, 'localhost');
+  ctx.endpoint = await listen(hubServer, '127.0.0.1');
 
   return {
-    endpoint,
-    cdnEndpoint,
+    endpoint: ctx.endpoint,
+    cdnEndpoint: ctx.cdn,
     requests,
     commitOf: (repo, revision = 'main') => {
-      const sha = resolveRev(repoOf(repo), revision);
+      const sha = state.resolve(state.repo(repo), revision);
       if (!sha) throw new Error(`hub-server: no revision ${revision} in ${repo}`);
       return sha;
     },
     setBranch: (repo, branch, files) => {
-      const state = repoOf(repo);
-      const sha = commit(state, `${repo}@${branch}`, files);
-      state.refs.set(branch, sha);
+      const r = state.repo(repo);
+      const map = new Map(Object.entries(files).map(([p, c]) => [p, state.blobOf(p, toBuffer(c))]));
+      const sha = state.commit(r, map, { parent: r.branches.get(branch), summary: `${repo}@${branch}` });
+      r.branches.set(branch, sha);
       return sha;
     },
     setTag: (repo, tag, revision) => {
-      const state = repoOf(repo);
-      const sha = resolveRev(state, revision);
+      const r = state.repo(repo);
+      const sha = state.resolve(r, revision);
       if (!sha) throw new Error(`hub-server: no revision ${revision} in ${repo}`);
-      state.refs.set(tag, sha);
+      r.tags.set(tag, sha);
     },
-    fileBytes: fileAt,
+    fileBytes: (repo, path, revision) => state.bytesOf(blobAt(repo, path, revision)),
+    files: (repo, revision = 'main') => {
+      const r = state.repo(repo);
+      return [...(r.commits.get(state.resolve(r, revision) ?? '')?.files.keys() ?? [])].sort();
+    },
+    commitInfo: (repo, revision = 'main') => {
+      const r = state.repo(repo);
+      const c = r.commits.get(state.resolve(r, revision) ?? '');
+      if (!c) throw new Error(`hub-server: no revision ${revision} in ${repo}`);
+      return { summary: c.summary, description: c.description, parent: c.parent };
+    },
+    repoState: (repo) => {
+      const r = state.repos.get(repo);
+      return r ? { private: r.private } : undefined;
+    },
     etagOf: (repo, path, revision) => {
-      const bytes = fileAt(repo, path, revision);
-      return isLfsFile(path, bytes) ? sha256(bytes) : gitBlobSha(bytes);
+      const blob = blobAt(repo, path, revision);
+      return blob.lfs ? blob.sha256 : blob.gitSha1;
     },
-    isLfs: (repo, path, revision) => isLfsFile(path, fileAt(repo, path, revision)),
+    isLfs: (repo, path, revision) => blobAt(repo, path, revision).lfs,
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([hubServer, cdnServer].map((s) => new Promise<void>((r) => s.close(() => r()))));
+      rmSync(storageDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,8 @@
 /** Shared pieces of the Hub tests: a temporary cache folder and fast retry settings. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The bert-tiny fixture folder (Hugging Face layout), wherever the tests run from. */
@@ -33,4 +34,39 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
     },
     (e: unknown) => e as Error,
   );
+}
+
+/** Accounts of the write tests: alice writes to "alice" and "org"; the reader token is read-only; bob has only "bob". */
+export const USERS = {
+  hf_alice: { name: 'alice', orgs: ['org'] },
+  hf_reader: { name: 'alice', orgs: ['org'], write: false },
+  hf_bob: { name: 'bob' },
+};
+
+/** sha256 (hex) of bytes or a file's content. */
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Writes `files` (path -> content) under `dir`, making folders; returns `dir`. */
+export function writeTree(dir: string, files: Record<string, string | Uint8Array>): string {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, ...path.split('/'));
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+  return dir;
+}
+
+/** Deterministic pseudo-random bytes (not compressible, no pattern a server could shortcut). */
+export function noise(size: number, seed = 1): Buffer {
+  const out = Buffer.alloc(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
 }

@@ -269,10 +269,20 @@ describe('Hub errors', () => {
   });
 
   it('a malformed repository id is refused with the expected form', async () => {
-    for (const modelId of ['a/b/c', 'org/--x', 'org/a..b', 'org name']) {
+    for (const modelId of ['org/--x', 'org/a..b', 'org name', 'org/-x', 'org/x.']) {
       const err = await fail(get('config.json', { modelId }));
       expect(err, modelId).toBeInstanceOf(HubError);
       expect(err.message).toContain('expected a repository id like "org/name"');
     }
+  });
+
+  it('a path that looks local but does not exist says "no such folder", without a request', async () => {
+    const before = hub.requests.length;
+    for (const modelId of ['a/b/c', './missing-model', '../missing-model', '/no/such/folder', 'org/name/']) {
+      const err = await fail(get('config.json', { modelId }));
+      expect(err, modelId).toBeInstanceOf(HubError);
+      expect(err.message, modelId).toContain(`no such folder: "${modelId}"`);
+    }
+    expect(hub.requests.length).toBe(before);
   });
 });
