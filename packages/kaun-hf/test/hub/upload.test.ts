@@ -41,8 +41,7 @@ describe('uploads', () => {
     dirs.cleanup();
     hub.requests.length = 0;
   });
-  const o = { endpoint: hub ? hub.endpoint : '', token: 'hf_alice', retry: FAST.retry };
-  const opts = () => ({ ...o, endpoint: hub.endpoint });
+  const opts = () => ({ endpoint: hub.endpoint, token: 'hf_alice', retry: FAST.retry });
   const folderOf = (files: Record<string, string | Uint8Array>) => writeTree(dirs.make(), files);
   const fetchBack = async (repo: string, filename: string, revision?: string) =>
     readFileSync(await downloadFile({ modelId: repo, filename, endpoint: hub.endpoint, cacheDir: dirs.make(), token: 'hf_alice', ...(revision ? { revision } : {}) }));

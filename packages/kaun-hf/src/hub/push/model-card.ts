@@ -26,8 +26,21 @@ export interface ModelCardData {
   tags?: string[];
   /** A paragraph about the model. Default: one sentence from the fields above. */
   description?: string;
-  /** TypeScript that loads the model, shown under "Usage". Default: no such section. */
-  usage?: string;
+  /** TypeScript that loads the model, shown under "Usage" (a function receives the full repository id). Default: no such section. */
+  usage?: string | ((repoId: string) => string);
+}
+
+/** The pipeline tag of a transformers class name, by its suffix (`BertForSequenceClassification` -> `text-classification`). */
+export function taskOfArchitecture(architecture: string): string | undefined {
+  const rules: Array<[RegExp, string]> = [
+    [/ForSequenceClassification$/, 'text-classification'],
+    [/ForTokenClassification$/, 'token-classification'],
+    [/ForQuestionAnswering$/, 'question-answering'],
+    [/ForMaskedLM$/, 'fill-mask'],
+    [/(ForCausalLM|LMHeadModel)$/, 'text-generation'],
+    [/Model$/, 'feature-extraction'],
+  ];
+  return rules.find(([re]) => re.test(architecture))?.[1];
 }
 
 /** A YAML scalar: plain when safe, else double-quoted JSON (valid YAML). */
@@ -89,7 +102,9 @@ export function modelCard(repoId: string, data: ModelCardData = {}): string {
     ...(metrics.length > 0
       ? ['', '## Evaluation', '', '| metric | value |', '|---|---|', ...metrics.map(([k, v]) => `| ${k} | ${v} |`)]
       : []),
-    ...(data.usage !== undefined ? ['', '## Usage', '', '```ts', data.usage.trimEnd(), '```'] : []),
+    ...(data.usage !== undefined
+      ? ['', '## Usage', '', '```ts', (typeof data.usage === 'function' ? data.usage(repoId) : data.usage).trimEnd(), '```']
+      : []),
   ];
   return `---\n${yaml.join('\n')}\n---\n\n${body.join('\n')}\n`;
 }

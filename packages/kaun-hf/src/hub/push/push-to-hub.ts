@@ -38,7 +38,8 @@ export interface PushResult extends CommitInfo {
   repoUrl: string;
 }
 
-const KEYS: nx.OptionKeys<PushToHubOptions> = {
+/** @internal */
+export const PUSH_KEYS: nx.OptionKeys<PushToHubOptions> = {
   ...(({ operations: _o, commitMessage: _m, ...rest }) => rest)(COMMIT_KEYS),
   commitMessage: true,
   deletePatterns: true,
@@ -70,8 +71,15 @@ const KEYS: nx.OptionKeys<PushToHubOptions> = {
  * ```
  */
 export async function pushToHub(repoId: string, options: PushToHubOptions): Promise<PushResult> {
-  const where = 'pushToHub';
-  const config = apiConfig(where, options, KEYS);
+  return pushWith('pushToHub', repoId, options);
+}
+
+/** The keys of {@link PushToHubOptions} but `save`, for model-level wrappers. @internal */
+export const PUSH_KEYS_BUT_SAVE: nx.OptionKeys<Omit<PushToHubOptions, 'save'>> = (({ save: _s, ...rest }) => rest)(PUSH_KEYS);
+
+/** {@link pushToHub} with the caller's name in messages. @internal */
+export async function pushWith(where: string, repoId: string, options: PushToHubOptions): Promise<PushResult> {
+  const config = apiConfig(where, options, PUSH_KEYS);
   const { save, private: isPrivate, modelCard: card, commitMessage, ...upload } = options;
   if (typeof save !== 'function') throw new HubError(`${where}: options.save must be a function (dir) => writes the model into dir`);
   const { token, endpoint, retry, timeoutMs, signal, dispatcher, offline } = upload;

@@ -1,7 +1,8 @@
 /**
  * BERT in Hugging Face format: the configuration, BertModel and BertForSequenceClassification
  * as kaun layers whose parameter paths are the Hugging Face key names, loading from the Hub or
- * a folder ({@link fromPretrained}) and saving back in the same layout ({@link savePretrained}).
+ * a folder ({@link fromPretrained}), saving back in the same layout ({@link savePretrained}) and
+ * publishing on the Hub ({@link pushToHub}).
  *
  * @example
  * ```ts
@@ -28,3 +29,4 @@ export {
   type FromPretrainedOptions, type Pretrained, type SequenceClassifier, type BaseModel, fromPretrained,
 } from './pretrained.js';
 export { type SavePretrainedOptions, type SavedFiles, savePretrained } from './save.js';
+export { type BertPushToHubOptions, pushToHub } from './push.js';
