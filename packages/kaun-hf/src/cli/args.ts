@@ -22,12 +22,16 @@ export interface ParsedArgs {
   values: Record<string, string>;
   /** Boolean options that were given (`--offline`). */
   flags: Set<string>;
+  /** Options that may repeat (`--include a --include b`), in order. */
+  lists: Record<string, string[]>;
 }
 
 /** Which options take a value and which are booleans; short aliases map to long names. */
 export interface ArgSpec {
   values: string[];
   flags: string[];
+  /** Options with a value that may be given more than once. */
+  lists?: string[];
   aliases?: Record<string, string>;
 }
 
@@ -36,7 +40,7 @@ export interface ArgSpec {
  * @throws {UsageError} For an unknown option or a missing value.
  */
 export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
-  const out: ParsedArgs = { positionals: [], values: {}, flags: new Set() };
+  const out: ParsedArgs = { positionals: [], values: {}, flags: new Set(), lists: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -53,7 +57,7 @@ export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
     if (spec.flags.includes(name)) {
       if (eq > 0) throw new UsageError(`option --${name} takes no value, got "${arg}"`);
       out.flags.add(name);
-    } else if (spec.values.includes(name)) {
+    } else if (spec.values.includes(name) || spec.lists?.includes(name)) {
       let value: string | undefined;
       if (eq > 0) value = arg.slice(eq + 1);
       else {
@@ -63,7 +67,8 @@ export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
       if (value === undefined || (eq < 0 && value.startsWith('--'))) {
         throw new UsageError(`option --${name} needs a value`);
       }
-      out.values[name] = value;
+      if (spec.lists?.includes(name)) (out.lists[name] ??= []).push(value);
+      else out.values[name] = value;
     } else {
       throw new UsageError(`unknown option "${arg}"`);
     }

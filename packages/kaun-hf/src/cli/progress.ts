@@ -1,11 +1,12 @@
 /**
- * Progress display for the command-line tool: on a terminal one bar per file, redrawn in place
- * (bytes, percent, speed); elsewhere (pipes, CI logs) plain lines: start, a line every few
- * seconds, done.
+ * Progress display for the command-line tool, downloads and uploads: on a terminal one bar per
+ * file, redrawn in place (bytes, percent, speed); elsewhere (pipes, CI logs) plain lines: start,
+ * a line every few seconds, done.
  * @module
  */
 import { checkOptions, type OptionKeys } from '@raven/nx/options';
 import type { DownloadProgress } from '../hub/progress.js';
+import type { UploadProgress } from '../hub/upload/progress.js';
 import { formatBytes, formatSeconds, formatSpeed } from './format.js';
 
 /** Where progress goes: `process.stderr` or anything with `write` (tests pass a fake TTY). */
@@ -25,6 +26,8 @@ export interface ProgressRendererOptions {
   redrawMs?: number;
   /** Gap between two plain progress lines of one file (ms). Default 5000. */
   lineEveryMs?: number;
+  /** What the plain start line says is happening. Default `'downloading'`. */
+  verb?: string;
 }
 
 const RENDERER_KEYS: OptionKeys<ProgressRendererOptions> = { now: true, redrawMs: true, lineEveryMs: true };
@@ -83,7 +86,7 @@ export function createProgressRenderer(
       if (!tty) {
         const size = p.total !== undefined ? formatBytes(p.total) : 'size unknown';
         const resume = p.resumedFrom > 0 ? `, resuming at ${formatBytes(p.resumedFrom)}` : '';
-        stream.write(`${p.filename}: downloading (${size}${resume})\n`);
+        stream.write(`${p.filename}: ${options.verb ?? 'downloading'} (${size}${resume})\n`);
       }
     }
     const seconds = Math.max(1e-3, (t - state.start) / 1000);
@@ -108,5 +111,41 @@ export function createProgressRenderer(
       const total = p.total !== undefined ? `/${formatBytes(p.total)}` : '';
       stream.write(`${p.filename}:${pct} ${formatBytes(p.downloaded)}${total} ${formatSpeed(speed)}\n`);
     }
+  };
+}
+
+/**
+ * Makes an upload `onProgress` handler that renders to `stream`: on a terminal a bar per file
+ * and phase (hashing, then uploading to storage), elsewhere plain lines; a line for files left
+ * out because the Hub holds them already.
+ * @returns The handler, to pass as `onProgress` of `uploadFolder`, `uploadFile` or `pushToHub`.
+ * @example
+ * ```ts
+ * await uploadFolder('out', 'org/name', { onProgress: createUploadRenderer(process.stderr) });
+ * ```
+ */
+export function createUploadRenderer(
+  stream: ProgressStream,
+  options: Omit<ProgressRendererOptions, 'verb'> = {},
+): (p: UploadProgress) => void {
+  const hashing = createProgressRenderer(stream, { ...options, verb: 'hashing' });
+  const uploading = createProgressRenderer(stream, { ...options, verb: 'uploading' });
+  const tty = stream.isTTY === true;
+  return (p: UploadProgress): void => {
+    if (p.phase === 'unchanged' || p.phase === 'stored') {
+      const why = p.phase === 'unchanged' ? 'unchanged on the branch, left out' : 'already in the Hub\'s storage, not sent again';
+      stream.write(`${tty ? '\r\x1b[2K' : ''}${p.pathInRepo}: ${why}\n`);
+      return;
+    }
+    const render = p.phase === 'hashing' ? hashing : uploading;
+    render({
+      modelId: p.repoId,
+      filename: tty ? `${p.pathInRepo} (${p.phase === 'hashing' ? 'sha256' : 'upload'})` : p.pathInRepo,
+      downloaded: p.bytes,
+      total: p.total,
+      resumedFrom: 0,
+      done: p.done,
+      fromCache: false,
+    });
   };
 }

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.js';
 import { type HubServer, startHubServer } from '../helpers/hub-server.js';
-import { tempDirs } from '../hub/_util.js';
+import { noise, tempDirs, USERS, writeTree } from '../hub/_util.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kaun-hf.js', import.meta.url));
 const WEIGHTS = Buffer.alloc(40_000, 3);
@@ -66,12 +66,13 @@ describe('kaun-hf', () => {
         },
         'org/private': { files: { 'config.json': '{}' }, private: true },
       },
+      users: USERS,
     });
   });
   afterAll(async () => hub.close());
   afterEach(() => dirs.cleanup());
 
-  it('download with default files fetches config.json and the weights loadWeights would pick', async () => {
+  it('download without files fetches the whole repository (a snapshot) with progress lines', async () => {
     const cacheDir = dirs.make();
     const f = fakeIo();
     const code = await main(['download', 'org/tiny', '--cache-dir', cacheDir, '--endpoint', hub.endpoint], f.io);
@@ -81,7 +82,8 @@ describe('kaun-hf', () => {
     expect(stdout.split('\n')).toEqual([
       `config.json -> ${join(snapshot, 'config.json')}`,
       `model.safetensors -> ${join(snapshot, 'model.safetensors')}`,
-      `2 file(s) in ${snapshot}`,
+      `vocab.txt -> ${join(snapshot, 'vocab.txt')}`,
+      `3 file(s) in ${snapshot}`,
       '',
     ]);
     expect(stderr).toContain('config.json: downloading (21 B)\n');
@@ -91,7 +93,11 @@ describe('kaun-hf', () => {
     // a second run finds everything cached
     const g = fakeIo();
     expect(await main(['download', 'org/tiny', `--cache-dir=${cacheDir}`, `--endpoint=${hub.endpoint}`], g.io)).toBe(0);
-    expect(g.text().stderr).toBe('config.json: cached (21 B)\nmodel.safetensors: cached (40.0 kB)\n');
+    expect(g.text().stderr.split('\n').sort()).toEqual(['', 'config.json: cached (21 B)', 'model.safetensors: cached (40.0 kB)', 'vocab.txt: cached (4 B)']);
+    // --include / --exclude choose files
+    const h = fakeIo();
+    expect(await main(['download', 'org/tiny', '--include', '*.json', '--include', 'vocab*', '--exclude', 'v*', '--cache-dir', dirs.make(), '--endpoint', hub.endpoint], h.io)).toBe(0);
+    expect(h.text().stdout).toMatch(/^config\.json -> .*\n1 file\(s\) in /);
   });
 
   it('download of a sharded repository lists the index and every shard; explicit files and --revision', async () => {
@@ -154,9 +160,22 @@ describe('kaun-hf', () => {
     const clear = fakeIo();
     expect(await main(['cache', 'clear', 'org/tiny', ...o], clear.io)).toBe(0);
     expect(clear.text().stdout).toBe(`removed org/tiny\nfreed 21 B in ${cacheDir}\n`);
+    // everything: asks first, or needs --yes
+    const unasked = fakeIo();
+    expect(await main(['cache', 'clear', ...o], unasked.io)).toBe(2);
+    expect(unasked.text().stderr).toContain(`deletes all 1 repository (2 B) in ${cacheDir}; add --yes`);
+    const questions: string[] = [];
+    const no = fakeIo();
+    expect(await main(['cache', 'clear', ...o], { ...no.io, prompt: async (q) => (questions.push(q), 'n') })).toBe(1);
+    expect(questions).toEqual([`Delete all 1 repository (2 B) in ${cacheDir}? [y/N] `]);
+    expect(no.text().stderr).toBe('nothing deleted\n');
+    const yes = fakeIo();
+    expect(await main(['cache', 'clear', ...o], { ...yes.io, prompt: async () => 'y' })).toBe(0);
+    expect(yes.text().stdout).toBe(`removed org/sharded\nfreed 2 B in ${cacheDir}\n`);
+    await main(['download', 'org/tiny', 'config.json', ...o], fakeIo().io);
     const all = fakeIo();
-    expect(await main(['cache', 'clear', ...o], all.io)).toBe(0);
-    expect(all.text().stdout).toBe(`removed org/sharded\nfreed 2 B in ${cacheDir}\n`);
+    expect(await main(['cache', 'clear', '--yes', ...o], all.io)).toBe(0);
+    expect(all.text().stdout).toBe(`removed org/tiny\nfreed 21 B in ${cacheDir}\n`);
   });
 
   it('exit status 1 with the typed error on stderr; 2 with a hint for wrong usage', async () => {
@@ -164,7 +183,7 @@ describe('kaun-hf', () => {
     const f = fakeIo();
     expect(await main(['download', 'org/private', '--cache-dir', cacheDir, '--endpoint', hub.endpoint], f.io)).toBe(1);
     expect(f.text().stderr).toMatch(
-      /^kaun-hf: RepositoryNotFoundError: downloadFile: repository "org\/private" was not found/,
+      /^kaun-hf: RepositoryNotFoundError: kaun-hf download: could not read the information of "org\/private" at "main": repository "org\/private" was not found/,
     );
     expect(f.text().stderr).toContain('set HF_TOKEN');
     const ok = fakeIo();
@@ -203,6 +222,44 @@ describe('kaun-hf', () => {
     expect(help.text().stdout).toContain('kaun-hf download <repo> [files...]');
   });
 
+  it('upload: creates the repository (private) and the branch, uploads a folder or a file, prints the commit', async () => {
+    const folder = writeTree(dirs.make(), { 'config.json': '{"a":1}', 'model.safetensors': noise(30_000, 4), 'logs/x.log': 'x' });
+    const o = ['--endpoint', hub.endpoint, '--token', 'hf_alice'];
+    const f = fakeIo();
+    expect(await main(['upload', 'cli-model', folder, '--private', '-m', 'First', '--exclude', 'logs/', ...o], f.io), f.text().stderr).toBe(0);
+    expect(f.text().stdout).toBe(`${hub.endpoint}/alice/cli-model/commit/${hub.commitOf('alice/cli-model')}\n`);
+    expect(hub.repoState('alice/cli-model')).toEqual({ private: true });
+    expect(hub.files('alice/cli-model')).toEqual(['.gitattributes', 'config.json', 'model.safetensors']);
+    expect(hub.commitInfo('alice/cli-model').summary).toBe('First');
+    const lines = f.text().stderr.split('\n').map((l) => l.replace(/ in .*$/, ''));
+    expect(lines).toEqual(expect.arrayContaining(['model.safetensors: hashing (30.0 kB)', 'model.safetensors: uploading (30.0 kB)', 'model.safetensors: done, 30.0 kB', 'committed 2 file(s) to alice/cli-model']));
+    const again = fakeIo();
+    expect(await main(['upload', 'alice/cli-model', folder, '--exclude', 'logs/', ...o], again.io)).toBe(0);
+    expect(again.text().stderr).toContain('nothing changed in alice/cli-model (2 file(s) already there): no commit');
+    const file = fakeIo();
+    expect(await main(['upload', 'alice/cli-model', join(folder, 'logs', 'x.log'), 'notes/x.log', '--revision', 'dev', ...o], file.io)).toBe(0);
+    expect(hub.files('alice/cli-model', 'dev')).toContain('notes/x.log');
+    expect(hub.files('alice/cli-model', 'main')).not.toContain('notes/x.log');
+    const missing = fakeIo();
+    expect(await main(['upload', 'alice/cli-model', join(folder, 'nope'), ...o], missing.io)).toBe(2);
+    expect(missing.text().stderr).toContain('no such file or folder');
+    const noToken = fakeIo();
+    expect(await main(['upload', 'alice/cli-model', folder, '--endpoint', hub.endpoint, '--token', ''], noToken.io)).toBe(1);
+    expect(noToken.text().stderr).toMatch(/AuthenticationError: .*HF_TOKEN/);
+  });
+
+  it('repo create prints the address; an existing repository is an error unless --exist-ok', async () => {
+    const o = ['--endpoint', hub.endpoint, '--token', 'hf_alice'];
+    const f = fakeIo();
+    expect(await main(['repo', 'create', 'org/made', ...o], f.io)).toBe(0);
+    expect(f.text().stdout).toBe(`${hub.endpoint}/org/made\n`);
+    const again = fakeIo();
+    expect(await main(['repo', 'create', 'org/made', ...o], again.io)).toBe(1);
+    expect(again.text().stderr).toContain('ConflictError');
+    expect(await main(['repo', 'create', 'org/made', '--exist-ok', ...o], fakeIo().io)).toBe(0);
+    expect(await main(['repo', 'delete', 'org/made', ...o], fakeIo().io)).toBe(2);
+  });
+
   it('runs as a child process through bin/kaun-hf.js with plain lines when stdout is not a terminal', async () => {
     const cacheDir = dirs.make();
     const res = await run(['download', 'org/tiny', '--cache-dir', cacheDir], { HF_ENDPOINT: hub.endpoint });
@@ -212,15 +269,18 @@ describe('kaun-hf', () => {
       res.stderr
         .split('\n')
         .filter(Boolean)
-        .map((l) => l.replace(/ in .*$/, '')),
+        .map((l) => l.replace(/ in .*$/, ''))
+        .sort(),
     ).toEqual([
-      'config.json: downloading (21 B)',
       'config.json: done, 21 B',
-      'model.safetensors: downloading (40.0 kB)',
+      'config.json: downloading (21 B)',
       'model.safetensors: done, 40.0 kB',
+      'model.safetensors: downloading (40.0 kB)',
+      'vocab.txt: done, 4 B',
+      'vocab.txt: downloading (4 B)',
     ]);
     const snapshot = join(cacheDir, 'models--org--tiny', 'snapshots', hub.commitOf('org/tiny'));
-    expect(res.stdout.trimEnd().split('\n').at(-1)).toBe(`2 file(s) in ${snapshot}`);
+    expect(res.stdout.trimEnd().split('\n').at(-1)).toBe(`3 file(s) in ${snapshot}`);
     expect(readFileSync(join(snapshot, 'model.safetensors')).equals(WEIGHTS)).toBe(true);
   }, 60_000);
 

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import type { DownloadProgress } from '@raven/kaun-hf';
+import type { DownloadProgress, UploadProgress } from '@raven/kaun-hf';
 
 import { formatBytes, formatSeconds } from '../../src/cli/format.js';
-import { createProgressRenderer } from '../../src/cli/progress.js';
+import { createProgressRenderer, createUploadRenderer } from '../../src/cli/progress.js';
 
 function fakeStream(isTTY: boolean, columns = 80) {
   const writes: string[] = [];
@@ -95,5 +95,49 @@ describe('formatting', () => {
   it('uses decimal units and readable durations', () => {
     expect([0, 999, 1000, 1_500_000, 3e9].map(formatBytes)).toEqual(['0 B', '999 B', '1.0 kB', '1.5 MB', '3.0 GB']);
     expect([0.42, 12.4, 185].map(formatSeconds)).toEqual(['0.4 s', '12 s', '3 min 05 s']);
+  });
+});
+
+describe('createUploadRenderer', () => {
+  const up = (phase: UploadProgress['phase'], bytes: number, done = false): UploadProgress => ({ repoId: 'org/r', pathInRepo: 'model.safetensors', phase, bytes, total: 2000, done });
+
+  it('on a terminal draws a bar for hashing, then one for the upload', () => {
+    let t = 0;
+    const { writes, stream } = fakeStream(true, 120);
+    const render = createUploadRenderer(stream, { now: () => t, redrawMs: 0 });
+    render(up('hashing', 0));
+    t = 100;
+    render(up('hashing', 2000, true));
+    render(up('uploading', 0));
+    t = 600;
+    render(up('uploading', 1000));
+    t = 1100;
+    render(up('uploading', 2000, true));
+    expect(writes.every((w) => w.startsWith('\r\x1b[2K'))).toBe(true);
+    expect(writes[1]).toMatch(/^\r\x1b\[2Kmodel\.safetensors \(sha256\) +\[#+\] 100% 2\.0 kB\/2\.0 kB/);
+    expect(writes[3]).toMatch(/model\.safetensors \(upload\) +\[#+\.+\]  50% 1\.0 kB\/2\.0 kB 2\.0 kB\/s/);
+    expect(writes.at(-1)).toMatch(/\(upload\) +\[#+\] 100% .*\n$/);
+  });
+
+  it('elsewhere writes plain lines, and says when a file is left out', () => {
+    let t = 0;
+    const { writes, stream } = fakeStream(false);
+    const render = createUploadRenderer(stream, { now: () => t });
+    render(up('hashing', 0));
+    t = 1000;
+    render(up('hashing', 2000, true));
+    render(up('uploading', 0));
+    t = 3000;
+    render(up('uploading', 2000, true));
+    render({ ...up('unchanged', 2000, true), pathInRepo: 'config.json' });
+    render({ ...up('stored', 2000, true), pathInRepo: 'other.bin' });
+    expect(writes).toEqual([
+      'model.safetensors: hashing (2.0 kB)\n',
+      'model.safetensors: done, 2.0 kB in 1.0 s (2.0 kB/s)\n',
+      'model.safetensors: uploading (2.0 kB)\n',
+      'model.safetensors: done, 2.0 kB in 2.0 s (1.0 kB/s)\n',
+      'config.json: unchanged on the branch, left out\n',
+      "other.bin: already in the Hub's storage, not sent again\n",
+    ]);
   });
 });

@@ -93,14 +93,26 @@ function fallsBackToCache(err: unknown): boolean {
  * ```
  */
 export async function snapshotDownload(repoId: string, options: SnapshotDownloadOptions = {}): Promise<string> {
-  const where = 'snapshotDownload';
+  return (await downloadSnapshot(repoId, options, 'snapshotDownload')).folder;
+}
+
+/** What {@link downloadSnapshot} fetched or found. @internal */
+export interface SnapshotFiles {
+  /** The snapshot folder (or the local folder). */
+  folder: string;
+  /** The files of the snapshot the patterns kept (all files of a local folder are not listed: empty). */
+  files: string[];
+}
+
+/** {@link snapshotDownload} with the caller's name, also returning the files. @internal */
+export async function downloadSnapshot(repoId: string, options: SnapshotDownloadOptions, where: string): Promise<SnapshotFiles> {
   nx.checkOptions(where, options, KEYS);
   const { allowPatterns, ignorePatterns, concurrency = 8, ...hub } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new HubError(`${where}: concurrency must be an integer >= 1, got ${concurrency}`);
   }
   const local = await localModelDir(repoId, where);
-  if (local !== undefined) return local;
+  if (local !== undefined) return { folder: local, files: [] };
   const id = checkRepoId(hubRepoId(repoId), where);
   const config = resolveHubConfig(hub);
   const revision = hub.revision ?? 'main';
@@ -125,9 +137,11 @@ export async function snapshotDownload(repoId: string, options: SnapshotDownload
     const folder = commit === undefined ? undefined : join(repoDir, 'snapshots', commit);
     if (commit !== undefined && folder !== undefined && (await exists(folder))) {
       const tree = await readTreeCache(repoDir, commit);
+      let kept: string[] = [];
       if (tree !== undefined) {
         const missing: string[] = [];
-        for (const path of filterPaths([...tree.keys()], allow, ignore)) {
+        kept = filterPaths([...tree.keys()], allow, ignore);
+        for (const path of kept) {
           if (!(await exists(joinInside(folder, safeSegments(path, 'file name', where, 'server'), where)))) missing.push(path);
         }
         if (missing.length > 0) {
@@ -141,7 +155,7 @@ export async function snapshotDownload(repoId: string, options: SnapshotDownload
           );
         }
       }
-      return folder;
+      return { folder, files: kept };
     }
     if (config.offline) {
       throw new OfflineError(
@@ -171,5 +185,5 @@ export async function snapshotDownload(repoId: string, options: SnapshotDownload
   // hf:// so that a local folder named like the repository never stands in for it
   await mapPool(files, concurrency, (filename) => fetchFile({ ...hub, modelId: `${HF_SCHEME}${id}`, filename, revision: commit }, where));
   await mkdir(folder, { recursive: true });
-  return folder;
+  return { folder, files };
 }
