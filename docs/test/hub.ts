@@ -12,9 +12,13 @@
  * - `raven-fixtures/private-bert-tiny`: bert-tiny again, private: it answers only to the token
  *   {@link DOCS_TOKEN}, which the docs processes get as `HF_TOKEN`.
  *
+ * The token belongs to the account `docs-user` (a member of `raven-fixtures`), which may create
+ * repositories and upload to them: the "share your model" examples push there.
+ *
  * The server runs in a child process of its own, so it answers whatever the test worker's event
- * loop is doing (the guides run as child processes too). Run directly (`tsx docs/test/hub.ts <root>`), this file starts the server and prints
- * `{"endpoint": ...}` on one line.
+ * loop is doing (the guides run as child processes too). Run directly (`npx tsx docs/test/hub.ts
+ * [root]`, from a checkout), this file starts the server, prints `{"endpoint": ...}` on one line,
+ * and on stderr the environment to point code at it; Ctrl-C stops it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,6 +38,9 @@ export interface DocsHub {
 /** The token the private repository accepts; the docs processes get it as `HF_TOKEN`. */
 export const DOCS_TOKEN = 'hf_docs_token';
 
+/** The account the token belongs to: `Bert.pushToHub('name', ...)` creates `docs-user/name`. */
+export const DOCS_USER = 'docs-user';
+
 /** Starts the fake Hub in this process, serving the fixtures of the checkout at `root`. */
 async function serve(root: string): Promise<{ endpoint: string; close(): Promise<void> }> {
   const tiny = join(root, 'fixtures', 'bert-tiny');
@@ -51,7 +58,8 @@ async function serve(root: string): Promise<{ endpoint: string; close(): Promise
       'raven-fixtures/bert-mini-mlm': { folder: join(root, 'fixtures', 'bert-mini-mlm') },
       'raven-fixtures/private-bert-tiny': { folder: tiny, private: true },
     },
-    tokens: [DOCS_TOKEN],
+    tokens: [],
+    users: { [DOCS_TOKEN]: { name: DOCS_USER, orgs: ['raven-fixtures'] } },
   });
 }
 
@@ -89,6 +97,11 @@ export async function startDocsHub(root: string): Promise<DocsHub> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const server = await serve(process.argv[2] ?? process.cwd());
   process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+  process.stderr.write(
+    `docs Hub at ${server.endpoint} (account "${DOCS_USER}"); in another shell:\n` +
+      `  export HF_ENDPOINT=${server.endpoint} HF_TOKEN=${DOCS_TOKEN}\n` +
+      'Ctrl-C stops it; what you upload lives in memory until then.\n',
+  );
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
