@@ -30,7 +30,8 @@ export interface ProgressRendererOptions {
   verb?: string;
 }
 
-const RENDERER_KEYS: OptionKeys<ProgressRendererOptions> = { now: true, redrawMs: true, lineEveryMs: true };
+const RENDERER_KEYS: OptionKeys<ProgressRendererOptions> = { now: true, redrawMs: true, lineEveryMs: true, verb: true };
+const UPLOAD_RENDERER_KEYS: OptionKeys<Omit<ProgressRendererOptions, 'verb'>> = { now: true, redrawMs: true, lineEveryMs: true };
 
 interface FileState {
   start: number;
@@ -128,6 +129,7 @@ export function createUploadRenderer(
   stream: ProgressStream,
   options: Omit<ProgressRendererOptions, 'verb'> = {},
 ): (p: UploadProgress) => void {
+  checkOptions('createUploadRenderer', options, UPLOAD_RENDERER_KEYS);
   const hashing = createProgressRenderer(stream, { ...options, verb: 'hashing' });
   const uploading = createProgressRenderer(stream, { ...options, verb: 'uploading' });
   const tty = stream.isTTY === true;

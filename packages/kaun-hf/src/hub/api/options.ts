@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 
-import * as nx from '@raven/nx';
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
 import { AuthenticationError, HubError } from '../../errors.js';
 import { type HubConfig, type RetryOptions, resolveHubConfig } from '../config.js';
@@ -31,8 +31,8 @@ export interface HubApiOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The keys of {@link HubApiOptions}, for `nx.checkOptions`. @internal */
-export const API_KEYS: nx.OptionKeys<HubApiOptions> = {
+/** The keys of {@link HubApiOptions}, for `checkOptions`. @internal */
+export const API_KEYS: OptionKeys<HubApiOptions> = {
   token: true,
   endpoint: true,
   offline: true,
@@ -43,16 +43,16 @@ export const API_KEYS: nx.OptionKeys<HubApiOptions> = {
 };
 
 /**
- * Checks option names (`nx.checkOptions`) and resolves the settings of one API call.
+ * Checks option names (`checkOptions`) and resolves the settings of one API call.
  * @throws {OptionError} For an unknown option name.
  * @throws {HubError} When offline mode is on: these calls need the network. @internal
  */
 export function apiConfig<T extends HubApiOptions>(
   where: string,
   options: T | undefined,
-  keys: nx.OptionKeys<T>,
+  keys: OptionKeys<T>,
 ): HubConfig {
-  nx.checkOptions(where, options, keys);
+  checkOptions(where, options, keys);
   const o: HubApiOptions = options ?? {};
   const config = resolveHubConfig({
     ...(o.token !== undefined ? { token: o.token } : {}),

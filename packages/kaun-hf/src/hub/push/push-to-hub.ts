@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { HubError } from '../../errors.js';
 import { apiConfig } from '../api/options.js';
@@ -39,7 +39,7 @@ export interface PushResult extends CommitInfo {
 }
 
 /** @internal */
-export const PUSH_KEYS: nx.OptionKeys<PushToHubOptions> = {
+export const PUSH_KEYS: OptionKeys<PushToHubOptions> = {
   ...(({ operations: _o, commitMessage: _m, ...rest }) => rest)(COMMIT_KEYS),
   commitMessage: true,
   deletePatterns: true,
@@ -75,7 +75,7 @@ export async function pushToHub(repoId: string, options: PushToHubOptions): Prom
 }
 
 /** The keys of {@link PushToHubOptions} but `save`, for model-level wrappers. @internal */
-export const PUSH_KEYS_BUT_SAVE: nx.OptionKeys<Omit<PushToHubOptions, 'save'>> = (({ save: _s, ...rest }) => rest)(PUSH_KEYS);
+export const PUSH_KEYS_BUT_SAVE: OptionKeys<Omit<PushToHubOptions, 'save'>> = (({ save: _s, ...rest }) => rest)(PUSH_KEYS);
 
 /** {@link pushToHub} with the caller's name in messages. @internal */
 export async function pushWith(where: string, repoId: string, options: PushToHubOptions): Promise<PushResult> {

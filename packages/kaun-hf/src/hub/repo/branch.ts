@@ -2,7 +2,7 @@
  * `createBranch` and `deleteBranch` (`POST`/`DELETE /api/models/{repo}/branch/{branch}`).
  * @module
  */
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { HubHttpError } from '../../errors.js';
 import { API_KEYS, apiConfig, type HubApiOptions, requireToken } from '../api/options.js';
@@ -20,7 +20,7 @@ export interface CreateBranchOptions extends HubApiOptions {
 /** Options of {@link deleteBranch}. */
 export type DeleteBranchOptions = HubApiOptions;
 
-const CREATE_KEYS: nx.OptionKeys<CreateBranchOptions> = { ...API_KEYS, revision: true, existOk: true };
+const CREATE_KEYS: OptionKeys<CreateBranchOptions> = { ...API_KEYS, revision: true, existOk: true };
 
 /**
  * Creates a branch (huggingface_hub's `create_branch`).

@@ -2,7 +2,7 @@
  * `createRepo`: a new model repository on the Hub (`POST /api/repos/create`).
  * @module
  */
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { HubHttpError } from '../../errors.js';
 import { API_KEYS, apiConfig, type HubApiOptions, requireToken } from '../api/options.js';
@@ -26,7 +26,7 @@ export interface RepoUrl {
   repoId: string;
 }
 
-const KEYS: nx.OptionKeys<CreateRepoOptions> = { ...API_KEYS, private: true, existOk: true };
+const KEYS: OptionKeys<CreateRepoOptions> = { ...API_KEYS, private: true, existOk: true };
 
 function repoUrlOf(url: string, endpoint: string, fallback: string): RepoUrl {
   const path = url.startsWith(endpoint) ? url.slice(endpoint.length) : new URL(url).pathname;

@@ -3,7 +3,7 @@
  * (`GET /api/models/{repo}/tree/{revision}[/{path}]`, paginated with `Link: <...>; rel="next"`).
  * @module
  */
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import type { HubConfig } from '../config.js';
 import { API_KEYS, apiConfig, type HubApiOptions } from '../api/options.js';
@@ -35,7 +35,7 @@ export interface RepoEntry {
   lfs?: { sha256: string; size: number };
 }
 
-const KEYS: nx.OptionKeys<ListRepoTreeOptions> = { ...API_KEYS, revision: true, pathInRepo: true, recursive: true };
+const KEYS: OptionKeys<ListRepoTreeOptions> = { ...API_KEYS, revision: true, pathInRepo: true, recursive: true };
 
 /** Parses `Link: <url>; rel="next"`. */
 function nextLink(link: string | undefined): string | undefined {

@@ -3,7 +3,7 @@
  * (`GET /api/models/{repo}[/revision/{revision}]`).
  * @module
  */
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import type { HubConfig } from '../config.js';
 import { API_KEYS, apiConfig, type HubApiOptions } from '../api/options.js';
@@ -32,7 +32,7 @@ export interface RepoInfo {
   lastModified: string | undefined;
 }
 
-const KEYS: nx.OptionKeys<RepoInfoOptions> = { ...API_KEYS, revision: true };
+const KEYS: OptionKeys<RepoInfoOptions> = { ...API_KEYS, revision: true };
 
 /** {@link repoInfo} on resolved settings. @internal */
 export async function repoInfoWith(

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import * as nx from '@raven/nx';
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
 import {
   HubError,
@@ -40,7 +40,7 @@ export interface SnapshotDownloadOptions extends HubOptions {
   concurrency?: number;
 }
 
-const KEYS: nx.OptionKeys<SnapshotDownloadOptions> = {
+const KEYS: OptionKeys<SnapshotDownloadOptions> = {
   revision: true,
   token: true,
   cacheDir: true,
@@ -106,7 +106,7 @@ export interface SnapshotFiles {
 
 /** {@link snapshotDownload} with the caller's name, also returning the files. @internal */
 export async function downloadSnapshot(repoId: string, options: SnapshotDownloadOptions, where: string): Promise<SnapshotFiles> {
-  nx.checkOptions(where, options, KEYS);
+  checkOptions(where, options, KEYS);
   const { allowPatterns, ignorePatterns, concurrency = 8, ...hub } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new HubError(`${where}: concurrency must be an integer >= 1, got ${concurrency}`);

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { HubError } from '../../errors.js';
 import type { HubConfig } from '../config.js';
@@ -73,7 +73,7 @@ export interface CommitInfo {
 }
 
 /** @internal */
-export const COMMIT_KEYS: nx.OptionKeys<CreateCommitOptions> = {
+export const COMMIT_KEYS: OptionKeys<CreateCommitOptions> = {
   ...API_KEYS,
   operations: true,
   commitMessage: true,

@@ -2,7 +2,7 @@
  * `deleteFile` and `deleteFiles`: commits that remove files (or folders) from a branch.
  * @module
  */
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { EntryNotFoundError } from '../../errors.js';
 import { apiConfig } from '../api/options.js';
@@ -17,7 +17,7 @@ export interface DeleteFilesOptions extends Omit<CreateCommitOptions, 'operation
   commitMessage?: string;
 }
 
-const KEYS: nx.OptionKeys<DeleteFilesOptions> = {
+const KEYS: OptionKeys<DeleteFilesOptions> = {
   ...(({ operations: _o, commitMessage: _m, ...rest }) => rest)(COMMIT_KEYS),
   commitMessage: true,
 };

@@ -60,7 +60,8 @@ export function sourceStream(source: string | Uint8Array, start = 0, end?: numbe
 /**
  * The sha256 (hex) of a source, and its git blob sha1 when `gitSha1` is asked (the id git gives
  * to a file: sha1 of `blob <size>\0` and the bytes), in one streaming pass.
- * @param onBytes - Called with the bytes hashed so far.
+ * @param opts - What to compute; `onBytes` is called with the bytes hashed so far.
+ * @internal
  */
 export async function hashSource(
   source: string | Uint8Array,

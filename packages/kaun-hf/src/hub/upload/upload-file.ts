@@ -2,7 +2,7 @@
  * `uploadFile`: one file (a local path or bytes) in one commit.
  * @module
  */
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { apiConfig } from '../api/options.js';
 import { COMMIT_KEYS, type CommitInfo, type CreateCommitOptions, commitWith } from './commit.js';
@@ -18,7 +18,7 @@ export interface UploadFileOptions extends Omit<CreateCommitOptions, 'operations
   commitMessage?: string;
 }
 
-const KEYS: nx.OptionKeys<UploadFileOptions> = {
+const KEYS: OptionKeys<UploadFileOptions> = {
   ...(({ operations: _o, commitMessage: _m, ...rest }) => rest)(COMMIT_KEYS),
   source: true,
   pathInRepo: true,

@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
-import type * as nx from '@raven/nx';
+import { type OptionKeys } from '@raven/nx/options';
 
 import { HubError } from '../../errors.js';
 import type { HubConfig } from '../config.js';
@@ -34,7 +34,7 @@ export interface UploadFolderOptions extends Omit<CreateCommitOptions, 'operatio
   deletePatterns?: string | string[];
 }
 
-const KEYS: nx.OptionKeys<UploadFolderOptions> = {
+const KEYS: OptionKeys<UploadFolderOptions> = {
   ...(({ operations: _o, commitMessage: _m, ...rest }) => rest)(COMMIT_KEYS),
   pathInRepo: true,
   commitMessage: true,
