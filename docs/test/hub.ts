@@ -66,7 +66,10 @@ async function serve(root: string): Promise<{ endpoint: string; close(): Promise
 /** Starts the docs Hub (in a child process) for the checkout at `root`. */
 export async function startDocsHub(root: string): Promise<DocsHub> {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [fileURLToPath(import.meta.url), root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(tsx, [fileURLToPath(import.meta.url), root], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DOCS_HUB_QUIET: '1' },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -97,7 +100,7 @@ export async function startDocsHub(root: string): Promise<DocsHub> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const server = await serve(process.argv[2] ?? process.cwd());
   process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
-  process.stderr.write(
+  if (!process.env.DOCS_HUB_QUIET) process.stderr.write(
     `docs Hub at ${server.endpoint} (account "${DOCS_USER}"); in another shell:\n` +
       `  export HF_ENDPOINT=${server.endpoint} HF_TOKEN=${DOCS_TOKEN}\n` +
       'Ctrl-C stops it; what you upload lives in memory until then.\n',
