@@ -38,6 +38,8 @@ export interface FaultAction {
   cutAfter?: number;
   /** Read the first N bytes of the request body (an upload), then destroy the socket. */
   cutUploadAfter?: number;
+  /** Read the request body (an upload) slowly: wait `delayMs` after each chunk received. */
+  slowUpload?: { delayMs: number };
   /** Answer 200 with the whole file even when `Range` was asked. */
   ignoreRange?: boolean;
   /** Flip the bits of the body's bytes (length unchanged). */

@@ -16,7 +16,7 @@ import { bearer, errorReply, jsonReply, type LoggedRequest, parseJson, readBody 
 import { gitBlobSha, lfsPointer, type StoredBlob } from './hub-state.js';
 
 /** Writes the request body to `file`, hashing it; destroys the socket after `cutAfter` bytes. */
-async function receive(req: IncomingMessage, file: string, log: LoggedRequest, cutAfter: number | undefined): Promise<{ size: number; sha256: string; md5: string } | undefined> {
+async function receive(req: IncomingMessage, file: string, log: LoggedRequest, cutAfter: number | undefined, delayMs = 0): Promise<{ size: number; sha256: string; md5: string } | undefined> {
   const sha = createHash('sha256');
   const md5 = createHash('md5');
   let size = 0;
@@ -33,6 +33,7 @@ async function receive(req: IncomingMessage, file: string, log: LoggedRequest, c
       sha.update(bytes);
       md5.update(bytes);
       if (!out.write(bytes)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (delayMs > 0) await new Promise<void>((r) => setTimeout(r, delayMs));
     }
   } catch {
     return undefined;
@@ -180,7 +181,7 @@ export async function handleLfs(ctx: HubContext, req: IncomingMessage, res: Serv
 }
 
 /** Handles `PUT /upload/{oid}[/part/{n}]?uploadId=` on the storage host; `false` when the path is not one. */
-export async function handleStorage(ctx: HubContext, req: IncomingMessage, res: ServerResponse, log: LoggedRequest, cutUploadAfter: number | undefined): Promise<boolean> {
+export async function handleStorage(ctx: HubContext, req: IncomingMessage, res: ServerResponse, log: LoggedRequest, fault: { cutUploadAfter?: number; slowUpload?: { delayMs: number } }): Promise<boolean> {
   const url = new URL(req.url ?? '/', ctx.cdn);
   const m = /^\/upload\/([0-9a-f]{64})(?:\/part\/(\d+))?$/.exec(url.pathname);
   if (!m || req.method !== 'PUT') return false;
@@ -197,7 +198,7 @@ export async function handleStorage(ctx: HubContext, req: IncomingMessage, res: 
     return true;
   }
   const file = join(ctx.storageDir, `incoming-${randomUUID()}`);
-  const got = await receive(req, file, log, cutUploadAfter);
+  const got = await receive(req, file, log, fault.cutUploadAfter, fault.slowUpload?.delayMs);
   if (got === undefined) {
     await rm(file, { force: true });
     return true;

@@ -329,7 +329,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     const fault =
       options.onRequest?.({ server: 'cdn', method: log.method, path: raw, headers: req.headers, ...(entry ? { file: entry.file } : {}) }) ?? {};
     if (await applyFault(req, res, fault, log)) return;
-    if (await handleStorage(ctx, req, res, log, fault.cutUploadAfter)) return;
+    if (await handleStorage(ctx, req, res, log, fault)) return;
     if (!entry || !raw.startsWith('/lfs/')) {
       log.status = 404;
       res.writeHead(404, { 'Content-Length': '0' }).end();

@@ -110,6 +110,23 @@ describe('uploads under faults', () => {
     expect(puts(/./).map((r) => r.status)).toEqual([503, 200]);
   });
 
+  it('a slow upload is not cut by the time limit meant for answers (it grows with the body)', async () => {
+    // a basic (single PUT) transfer of 8 MB that storage reads at about 3 MB/s, with a 500 ms limit
+    const slow = await startHubServer({ repos: {}, users: USERS, onRequest: (r) => (r.method === 'PUT' ? { slowUpload: { delayMs: 20 } } : undefined) });
+    try {
+      const o = { endpoint: slow.endpoint, token: 'hf_alice', timeoutMs: 500, retry: { maxRetries: 0 } };
+      await createRepo('org/slow', o);
+      const bytes = noise(8_000_000, 28);
+      const t0 = Date.now();
+      await uploadFile('org/slow', { ...o, source: bytes, pathInRepo: 'slow.bin' });
+      expect(Date.now() - t0).toBeGreaterThan(1000); // the body took longer than timeoutMs, and that is fine
+      const path = await downloadFile({ modelId: 'org/slow', filename: 'slow.bin', endpoint: slow.endpoint, cacheDir: dirs.make(), token: 'hf_alice' });
+      expect(sha256Of(readFileSync(path))).toBe(sha256Of(bytes));
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('an expired or invalid token is an AuthenticationError (401), before anything is uploaded', async () => {
     const err = await rejection(uploadFile('org/any', { ...opts('hf_expired'), source: noise(10), pathInRepo: 'x.bin' }));
     expect(err).toBeInstanceOf(AuthenticationError);

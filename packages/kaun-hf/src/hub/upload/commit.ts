@@ -25,7 +25,7 @@ import { uploadLfsObject } from './lfs-transfer.js';
 import { type CommitOperation, checkPathInRepo } from './operations.js';
 import { fetchUploadModes, type UploadMode } from './preupload.js';
 import type { UploadProgress } from './progress.js';
-import { hashSource, type SourceHead, sourceHead } from './source.js';
+import { hashSource, type SourceHead, sourceHead, uploadTimeoutMs } from './source.js';
 
 /** Options of {@link createCommit}. */
 export interface CreateCommitOptions extends HubApiOptions {
@@ -230,8 +230,9 @@ export async function commitWith(config: HubConfig, repoId: string, options: Cre
 
   // 5. the commit, streamed as NDJSON, sent once
   const call: ApiCall = { where, repoId, revision, action: `commit to "${repoId}" at "${revision}"` };
+  const inline = toCommit.filter((a) => a.mode?.mode !== 'lfs').reduce((n, a) => n + Math.ceil(a.head.size / 3) * 4, 0);
   const { data } = await apiRequest<{ commitUrl?: unknown; commitOid?: unknown }>(
-    config,
+    { ...config, timeoutMs: uploadTimeoutMs(config.timeoutMs, inline) },
     {
       method: 'POST',
       url: modelApiUrl(config, repoId, `/commit/${encodeURIComponent(revision)}`),

@@ -13,7 +13,7 @@ import type { HubConfig } from '../config.js';
 import { headerValue, type HttpResponse, sendFollowing } from '../http.js';
 import { apiRequest, malformed, type ApiCall } from '../api/request.js';
 import type { LfsObjectActions } from './lfs-batch.js';
-import { sourceStream } from './source.js';
+import { sourceStream, uploadTimeoutMs } from './source.js';
 
 /** One object to send. */
 export interface LfsUpload {
@@ -70,7 +70,7 @@ async function putRange(
     'PUT',
     url,
     { 'content-length': String(end - start), 'content-type': 'application/octet-stream' },
-    storage,
+    { ...storage, timeoutMs: uploadTimeoutMs(storage.timeoutMs, end - start) },
     { where: call.where, retryUnreachable: true, relativeOnly: false },
     body,
   );

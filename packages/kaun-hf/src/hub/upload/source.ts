@@ -43,11 +43,16 @@ export async function sourceHead(source: string | Uint8Array, where: string): Pr
   }
 }
 
-/** A stream of bytes `[start, end)` of a source (a file is read in {@link READ_CHUNK} pieces). */
+/** A stream of bytes `[start, end)` of a source, in pieces of at most {@link READ_CHUNK} bytes. */
 export function sourceStream(source: string | Uint8Array, start = 0, end?: number): Readable {
   if (typeof source !== 'string') {
     const bytes = source.subarray(start, end);
-    return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)], { objectMode: false });
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < bytes.byteLength; at += READ_CHUNK) {
+      const piece = bytes.subarray(at, Math.min(at + READ_CHUNK, bytes.byteLength));
+      pieces.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+    }
+    return Readable.from(pieces, { objectMode: false });
   }
   if (end !== undefined && end <= start) return Readable.from([], { objectMode: false });
   return createReadStream(source, {
@@ -85,4 +90,16 @@ export async function hashSource(
     );
   }
   return { sha256: sha?.digest('hex'), gitSha1: git?.digest('hex') };
+}
+
+/** The slowest upload speed allowed for before a request times out: 100 kB/s. */
+const SLOWEST_UPLOAD_BYTES_PER_MS = 100;
+
+/**
+ * The time limit for a request that sends `bytes`: undici counts its headers timeout from when
+ * the request starts, body included, so the limit grows with the body (`timeoutMs` plus the
+ * body's time at 100 kB/s). @internal
+ */
+export function uploadTimeoutMs(timeoutMs: number, bytes: number): number {
+  return timeoutMs === 0 ? 0 : timeoutMs + Math.ceil(bytes / SLOWEST_UPLOAD_BYTES_PER_MS);
 }
