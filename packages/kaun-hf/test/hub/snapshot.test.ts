@@ -106,7 +106,8 @@ describe('snapshotDownload', () => {
 
   it('an interrupted snapshot resumes: files already there cost nothing, a cut file continues with Range', async () => {
     const cacheDir = dirs.make();
-    fault = (r) => (r.server === 'cdn' && r.file === 'model-00002-of-00002.safetensors' ? { cutAfter: 10_000 } : undefined);
+    // the first 10000 bytes arrive, then (after a pause that lets the client read them) the connection drops
+    fault = (r) => (r.server === 'cdn' && r.file === 'model-00002-of-00002.safetensors' ? { cutAfter: 10_000, throttle: { chunk: 10_000, delayMs: 300 } } : undefined);
     const err = await rejection(snapshotDownload('org/snap', { ...opts(cacheDir), retry: { maxRetries: 0 } }));
     expect(err).toBeInstanceOf(NetworkError);
     fault = undefined;
