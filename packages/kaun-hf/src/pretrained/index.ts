@@ -7,3 +7,4 @@
 export type { ParamSpec, HfDescriptor, PretrainedModel } from './model.js';
 export type { Logger, LoadReport } from './report.js';
 export { savePretrained, type SavePretrainedOptions, type SavedFiles } from './save.js';
+export { pushToHub, type PushToHubOptions } from './push.js';

@@ -1,8 +1,7 @@
 /**
- * Publishing models: `pushToHub` over any "save in Hugging Face layout" function, and model cards.
+ * Publishing models: model cards (the push itself is `pushToHub`, with the model families).
  * @module
  */
-export { pushToHub } from './push-to-hub.js';
-export type { PushResult, PushToHubOptions } from './push-to-hub.js';
-export { modelCard } from './model-card.js';
+export type { PushResult, PushUploadOptions } from './push-folder.js';
+export { modelCard, taskOfArchitecture } from './model-card.js';
 export type { ModelCardData } from './model-card.js';
