@@ -7,6 +7,7 @@
  */
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
+import { OptimError } from '../errors.js';
 import { frozenRule } from '../optim/partition.js';
 import type { Optimizer } from '../optim/index.js';
 import * as Ptree from '../ptree/index.js';
@@ -18,6 +19,7 @@ export function trainableLeaves(optimizer: Optimizer, params: Tree): number[] | 
   if (frozen === undefined) return undefined;
   const out: number[] = [];
   Ptree.flattenWithPaths(params).forEach(([p, t], i) => { if (!frozen(p, t)) out.push(i); });
+  if (out.length === 0) throw new OptimError('Train.step: the Optim.freeze rule freezes every parameter, so there is nothing to train; check its frozen predicate against Ptree.paths(params)');
   return out;
 }
 

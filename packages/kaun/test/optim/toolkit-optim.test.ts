@@ -145,6 +145,12 @@ describe('per-parameter rules', () => {
     expect(flat(a.vars.params)).toEqual(flat(b.vars.params));
     expect(Ptree.get(a.vars.params, '0.weight')).toBe(body); // the very tensor: not p + 0
     expect(kernels[0]!).toBeLessThan(kernels[1]! - 10); // the backward pass stopped at the head
+    const all = Train.make({ model: m, optimizer: Optim.freeze(Optim.adam(), { frozen: () => true }), loss: Loss.softmaxCrossEntropy });
+    const bt = batch(20, 4);
+    const s0 = Train.makeState(all, m.init({ key: nx.random.key(1) }));
+    expect(() => Train.step(all, s0, bt)).toThrow(/freezes every parameter/);
+    Ptree.dispose([s0.vars.params, s0.optState]);
+    nx.dispose(bt);
     Ptree.dispose([a.vars.params, a.optState, b.vars.params, b.optState]);
   });
 
