@@ -67,7 +67,7 @@ describe('docs', () => {
       const r = await run(tsx, ['--conditions=source', join(genDir, `${base}.run.ts`)], {
         cwd,
         timeout: 240_000,
-        env: { ...process.env, ...hub.env, RAVEN_CACHE_ROOT: join(scratch, 'cache'), NX_BACKEND: 'wasm', FORCE_COLOR: '0' },
+        env: { ...process.env, ...hub.env, RAVEN_CACHE_ROOT: join(scratch, 'cache'), NX_BACKEND: process.env['NX_BACKEND'] ?? 'wasm', FORCE_COLOR: '0' },
       });
       if (r.status !== 0) throw new Error(`${g} failed (exit ${r.status}, signal ${r.signal}):\n${r.stdout}\n${r.stderr}`);
     }, 300_000);

@@ -22,7 +22,7 @@ await initBackend();
 setDisposedCheck(true); // a freed tensor is a DisposedTensorError naming the function, not a crash in TF.js
 registerApi(self);
 
-export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/select.js';
+export { backendInfo, useBackend, type BackendInfo, type BackendName, type NativeInfo } from './backend/select.js';
 export * from './errors.js';
 export { checkOptions, type OptionKeys } from './options.js';
 export { isTensor, type Tensor, type DType, type Shape, type NestedArray, type TypedArray } from './tensor.js';

@@ -7,6 +7,8 @@
  */
 import { OptionError } from './errors.js';
 
+export { OptionError };
+
 /**
  * The complete set of keys an options type `T` allows, written as an object literal with
  * `true` for each key. TypeScript checks the list is exact: a key missing from the literal or a

@@ -11,16 +11,22 @@ import '@tensorflow/tfjs-layers'; // registers the gradient functions tfjs-core 
 import '@tensorflow/tfjs-backend-cpu';
 import { BackendError } from '../errors.js';
 import { registerCpuKernels } from './kernels/cpu-kernels.js';
+import { nativeBinding, nativeInfo, type NativeInfo } from './native.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 /** A backend nx can run on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+export type { NativeInfo } from './native.js';
+
 /** What runs: the backend, the device it computes on, the package that provides it and its version. */
 export interface BackendInfo {
   /** The TF.js backend name. */
   backend: BackendName;
-  /** `cuda`, `cpu (libtensorflow)`, `cpu (wasm simd)`, `cpu (wasm)` or `cpu (javascript)`. */
+  /**
+   * `cuda` (TensorFlow runs ops on a GPU), `cpu (libtensorflow)`, `cpu (wasm simd)`, `cpu (wasm)`
+   * or `cpu (javascript)`.
+   */
   device: string;
   /** The npm package that provides the backend. */
   package: string;
@@ -28,19 +34,26 @@ export interface BackendInfo {
   version: string;
   /** Whether the backend was forced with `NX_BACKEND` or {@link useBackend}. */
   forced: boolean;
+  /**
+   * On `tensorflow` only: the TensorFlow actually loaded (version, GPU, devices, library file)
+   * as the binding reports it, and the installation it was built from.
+   */
+  tensorflow?: NativeInfo;
 }
 
 let current: BackendInfo | undefined;
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-async function loadTensorflow(): Promise<{ pkg: string; gpu: boolean } | { error: unknown }> {
+async function loadTensorflow(): Promise<{ pkg: string } | { error: unknown }> {
+  // TensorFlow's informational log lines (CPU features, ...) off unless asked for; warnings stay.
+  process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '1';
   let lastError: unknown;
   for (const pkg of NATIVE_PACKAGES) {
     try {
       await import(pkg);
       if (tf.findBackend('tensorflow') === null && tf.findBackendFactory('tensorflow') === null) continue;
-      return { pkg, gpu: pkg.endsWith('-gpu') };
+      return { pkg };
     } catch (e) {
       lastError = e;
     }
@@ -84,14 +97,24 @@ async function activate(name: BackendName, forced: boolean): Promise<BackendInfo
     const r = await loadTensorflow();
     if ('error' in r) {
       throw new BackendError(
-        'nx: backend "tensorflow" cannot be loaded: install @tensorflow/tfjs-node-gpu (CUDA) or ' +
-          '@tensorflow/tfjs-node (CPU), e.g. `npm i @tensorflow/tfjs-node-gpu@4.22.0`' +
+        'nx: backend "tensorflow" cannot be loaded: build it against your TensorFlow with ' +
+          '`npx raven-nx-native install` (package @raven/nx-native; `--check` says what is missing)' +
           (forced && process.env['NX_BACKEND'] ? ', or unset NX_BACKEND' : ', or choose wasm or cpu'),
         { cause: r.error },
       );
     }
     if (!(await tf.setBackend('tensorflow'))) throw new BackendError('nx: backend "tensorflow" failed to initialise');
-    return { backend: 'tensorflow', device: r.gpu ? 'cuda' : 'cpu (libtensorflow)', package: r.pkg, version: tf.version_core, forced };
+    const binding = nativeBinding();
+    if (!binding) throw new BackendError(`nx: ${r.pkg} registered a "tensorflow" backend without its native binding`);
+    const native = nativeInfo(r.pkg, binding);
+    return {
+      backend: 'tensorflow',
+      device: native.gpu ? 'cuda' : 'cpu (libtensorflow)',
+      package: r.pkg,
+      version: tf.version_core,
+      forced,
+      tensorflow: native,
+    };
   }
   if (name === 'wasm') {
     try {
@@ -149,7 +172,11 @@ export async function initBackend(): Promise<BackendInfo> {
  */
 export function backendInfo(): BackendInfo {
   if (!current) throw new BackendError('nx: no backend initialised yet');
-  return { ...current };
+  return copyInfo(current);
+}
+
+function copyInfo(info: BackendInfo): BackendInfo {
+  return info.tensorflow ? { ...info, tensorflow: { ...info.tensorflow, devices: [...info.tensorflow.devices] } } : { ...info };
 }
 
 /**
@@ -160,5 +187,5 @@ export function backendInfo(): BackendInfo {
  */
 export async function useBackend(name: BackendName): Promise<BackendInfo> {
   current = await activate(parseBackendName(name, 'useBackend'), true);
-  return { ...current };
+  return copyInfo(current);
 }

@@ -1,0 +1,130 @@
+/**
+ * Compiles and links the binding: each source to an object file (in parallel), then one shared
+ * object linked to TensorFlow's libraries where they are. The addon's run path points at the
+ * real TensorFlow folder (and, for CUDA builds, the `nvidia-*` library folders), not at links
+ * next to the addon: TensorFlow's CUDA libraries find cuDNN, cuBLAS, ... through `$ORIGIN`-relative
+ * run paths, which only resolve from the folder pip installed them in.
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { NativeInstallError } from '../errors.js';
+import { TENSORFLOW_LIBRARIES, type TensorflowInstall } from '../tensorflow/install.js';
+import { NAPI_VERSION, type Compiler } from './toolchain.js';
+
+/** Everything one build depends on. */
+export interface BuildPlan {
+  /** The compiler. */
+  compiler: Compiler;
+  /** The folder with `node_api.h`. */
+  nodeInclude: string;
+  /** The TensorFlow to link. */
+  tensorflow: TensorflowInstall;
+  /** The folder with the (edited) sources. */
+  buildDir: string;
+  /** The `.cc` files in `buildDir`. */
+  sources: string[];
+}
+
+const COMPILE_FLAGS = ['-std=c++17', '-O2', '-fPIC', `-DNAPI_VERSION=${NAPI_VERSION}`];
+
+/** The run path of the addon: TensorFlow's folder, then the CUDA library folders. */
+function runPath(plan: BuildPlan): string[] {
+  return [realpathSync(plan.tensorflow.libDir), ...plan.tensorflow.cudaLibDirs.map((d) => realpathSync(d))];
+}
+
+/**
+ * A key for the build: changes whenever a source, the flags, the compiler, the TensorFlow
+ * libraries (path, size, time) or the run path change. Equal keys mean an equal binding.
+ * @internal
+ */
+export function buildKey(plan: BuildPlan): string {
+  const h = createHash('sha256');
+  const add = (s: string): void => void h.update(s + '\0');
+  for (const f of plan.sources) add(f);
+  for (const f of plan.sources.concat(['tfjs_backend.h', 'raven_hook.h'])) {
+    try {
+      h.update(readFileSync(join(plan.buildDir, f)));
+    } catch {
+      add('-');
+    }
+  }
+  add(COMPILE_FLAGS.join(' '));
+  add(plan.compiler.version);
+  for (const lib of TENSORFLOW_LIBRARIES) {
+    const p = join(plan.tensorflow.libDir, lib);
+    const st = statSync(p);
+    add(`${realpathSync(p)}:${st.size}:${st.mtimeMs}`);
+  }
+  add(runPath(plan).join(':'));
+  return h.digest('hex').slice(0, 24);
+}
+
+/** Compiler processes still running, so that a failure of one stops the others. */
+const running = new Set<ChildProcess>();
+
+/** Runs a command; resolves with its output, rejects with a `compile` error carrying the output's tail. */
+function run(command: string[], cwd: string, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (e) => reject(new NativeInstallError('compile', `${what}: ${e.message}`, { cause: e })));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(out);
+      else {
+        const tail = out.trim().split('\n').slice(-40).join('\n');
+        reject(new NativeInstallError('compile', `${what} failed (${signal ?? `exit ${code}`}):\n${command.join(' ')}\n${tail}`));
+      }
+    });
+  });
+}
+
+/**
+ * Compiles `plan.sources` and links `output`.
+ * @throws NativeInstallError `compile` with the compiler's messages.
+ * @internal
+ */
+export async function compileBinding(plan: BuildPlan, output: string, log: (line: string) => void): Promise<void> {
+  const includes = ['-I', plan.buildDir, '-I', plan.nodeInclude, '-I', plan.tensorflow.includeDir];
+  const objects = plan.sources.map((s) => join(plan.buildDir, s.replace(/\.(cc|cpp)$/, '.o')));
+  const jobs = Math.max(1, Math.min(availableParallelism(), plan.sources.length));
+  log(`compiling ${plan.sources.length} C++ files with ${plan.compiler.version} (${jobs} at a time)`);
+  const queue = plan.sources.map((s, i) => ({ source: s, object: objects[i]! }));
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      await run([...plan.compiler.command, ...COMPILE_FLAGS, ...includes, '-c', item.source, '-o', item.object], plan.buildDir, `compiling ${item.source}`);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: jobs }, worker));
+  } catch (e) {
+    queue.length = 0;
+    for (const child of running) child.kill('SIGTERM');
+    throw e;
+  }
+  const rpath = runPath(plan);
+  log(`linking against ${plan.tensorflow.libDir}`);
+  await run(
+    [
+      ...plan.compiler.command,
+      '-shared',
+      '-o',
+      output,
+      ...objects,
+      '-L',
+      plan.tensorflow.libDir,
+      ...TENSORFLOW_LIBRARIES.map((l) => `-l:${l}`),
+      ...rpath.map((d) => `-Wl,-rpath,${d}`),
+      '-Wl,--enable-new-dtags',
+    ],
+    plan.buildDir,
+    'linking the binding',
+  );
+}
