@@ -171,20 +171,20 @@ export async function install(options: InstallOptions = {}): Promise<InstallResu
     const plan: BuildPlan = { compiler, nodeInclude, tensorflow, buildDir, sources };
     const key = buildKey(plan);
 
+    const result = (status: InstallResult['status'], packageDir: string, binding: string, report: BindingReport): InstallResult => ({
+      status,
+      package: pkgName,
+      packageDir,
+      binding,
+      tensorflow,
+      report,
+      project: checkInProject(project, pkgName),
+      seconds: (performance.now() - t0) / 1000,
+    });
     const current = installedPackage(project, pkgName);
     if (!options.force && current?.version === TFJS_NODE_VERSION && current.manifest?.build.key === key && existsSync(current.bindingPath)) {
       log(`${pkgName} in ${current.dir} is up to date (built against ${current.manifest.tensorflow.libDir}); checking it`);
-      const projectReport = checkInProject(project, pkgName);
-      return {
-        status: 'unchanged' as const,
-        package: pkgName,
-        packageDir: current.dir,
-        binding: current.bindingPath,
-        tensorflow,
-        report: current.manifest.report,
-        project: projectReport,
-        seconds: (performance.now() - t0) / 1000,
-      };
+      return result('unchanged', current.dir, current.bindingPath, current.manifest.report);
     }
 
     let built = options.force ? undefined : cachedBuild(cacheDir, key);
@@ -215,17 +215,7 @@ export async function install(options: InstallOptions = {}): Promise<InstallResu
       };
       placed = placeBinding(pkg, built.binding, manifest);
       log(`checking ${pkgName} in ${project}`);
-      const projectReport = checkInProject(project, pkgName);
-      return {
-        status: 'installed' as const,
-        package: pkgName,
-        packageDir: pkg.dir,
-        binding: pkg.bindingPath,
-        tensorflow,
-        report: built.report,
-        project: projectReport,
-        seconds: (performance.now() - t0) / 1000,
-      };
+      return result('installed', pkg.dir, pkg.bindingPath, built.report);
     } catch (e) {
       placed?.restore();
       restoreModules(snapshot);

@@ -15,7 +15,8 @@ import { scratchDir, scratchProject, testCacheDir, testTensorflow, treeListing }
 const tf = testTensorflow();
 const reason = typeof tf === 'string' ? tf : '';
 const source = typeof tf === 'string' ? {} : { ...(tf.tensorflow ? { tensorflow: tf.tensorflow } : {}), ...(tf.python ? { python: tf.python } : {}) };
-const BIN = fileURLToPath(new URL('../bin/raven-nx-native.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli-run.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${reason ? `(skipped: ${reason})` : ''}`, () => {
   let cacheDir: string;
@@ -54,7 +55,11 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
     const doctor = await check({ ...source, project, cacheDir });
     expect(doctor.working, JSON.stringify(doctor.findings, null, 1)).toBe(true);
     const from = source.tensorflow ? [source.tensorflow] : ['--python', source.python!];
-    const cli = spawnSync(process.execPath, [BIN, '--check', ...from, '--project', project, '--cache-dir', cacheDir], { encoding: 'utf8', timeout: 300_000 });
+    const cli = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, '--check', ...from, '--project', project, '--cache-dir', cacheDir], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(cli.status, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/native backend: working/);
   }, 900_000);
@@ -135,9 +140,8 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
       `import { install } from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};\n` +
         `await install({ ...${JSON.stringify(source)}, project: ${JSON.stringify(project)}, cacheDir: ${JSON.stringify(cacheDir)}, extraSources: [${JSON.stringify(extra)}], log: (l) => console.error(l) });\n`,
     );
-    const repo = fileURLToPath(new URL('../../..', import.meta.url));
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', runner], {
-      cwd: repo,
+      cwd: REPO,
       detached: true,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'ignore', 'pipe'],
