@@ -1,5 +1,5 @@
 /**
- * Every public function of the three packages that takes an options object checks the option
+ * Every public function of the packages that takes an options object checks the option
  * names (`checkOptions`), so a misspelt key is an error instead of being ignored. Found from the
  * sources with the TypeScript parser: exported functions and public class methods (not `@internal`)
  * with an options parameter (named `options`/`opts`, or typed `...Options`/`...Config` or as an
@@ -43,7 +43,7 @@ function scan(): { checkers: Set<string>; candidates: Candidate[] } {
   const checkers = new Set<string>(['checkOptions']);
   const candidates: Candidate[] = [];
   const all: Array<{ name: string; fn: Fn; file: ts.SourceFile }> = [];
-  for (const pkg of ['nx', 'kaun', 'kaun-hf']) {
+  for (const pkg of ['nx', 'nx-native', 'kaun', 'kaun-hf']) {
     for (const path of sources(join(root, 'packages', pkg, 'src'))) {
       const sf = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
       const visit = (node: ts.Node, exportedClass: boolean): void => {
