@@ -10,13 +10,24 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nx from '@raven/nx';
 import { Checkpoint, Data, type Layer, Metric, Optim, Train } from '@raven/kaun';
-import { Bert, type HubOptions, type Tokenizer } from '@raven/kaun-hf';
+import { Bert, type HubOptions, Tokenizer } from '@raven/kaun-hf';
 import { type Email, loadSpamAssassin } from './data.js';
+
+/**
+ * The model name that means BERT-base with random weights: transformers' `BertConfig` defaults
+ * (the shape of bert-base-uncased: hidden 768, 12 layers, 12 heads, 110M parameters) and the
+ * tokenizer of {@link FineTuneOptions.tokenizer}. No pretrained BERT-base is reachable offline;
+ * this times and exercises fine-tuning at that size (on the `tensorflow` backend: it does not fit
+ * the wasm heap with AdamW).
+ */
+export const RANDOM_BERT_BASE = 'bert-base-random';
 
 /** Options of {@link fineTune}. */
 export interface FineTuneOptions {
-  /** Hub model id, `hf://org/name` or folder of the starting checkpoint. */
+  /** Hub model id, `hf://org/name` or folder of the starting checkpoint, or {@link RANDOM_BERT_BASE}. */
   model: string;
+  /** With {@link RANDOM_BERT_BASE}: the folder of the tokenizer (`tokenizer.json` or `vocab.txt`). */
+  tokenizer?: string;
   /** Hub options (offline, cacheDir, revision, token...). */
   hub?: HubOptions;
   /** Output folder: `checkpoint/` (training state) and `model/` (Hugging Face layout). */
@@ -151,6 +162,14 @@ function predictAll(model: Bert.SequenceClassifier, vars: Layer.Vars, d: Encoded
   return { preds, logits: out };
 }
 
+/** BERT-base (transformers' defaults) with random weights, a ham/spam head, and the tokenizer in `tokenizerDir`. */
+function randomBertBase(seed: number, tokenizerDir: string | undefined): { model: Bert.SequenceClassifier; config: Bert.BertConfig; vars: Layer.Vars; tokenizer: Tokenizer } {
+  if (tokenizerDir === undefined) throw new Error(`fineTune: model ${RANDOM_BERT_BASE} needs the tokenizer option (a folder with tokenizer.json or vocab.txt)`);
+  const config = Bert.parseConfig({ num_labels: 2, id2label: { 0: 'ham', 1: 'spam' } });
+  const model = Bert.bertForSequenceClassification(config);
+  return { model, config, vars: model.init({ key: nx.random.key(seed) }), tokenizer: Tokenizer.fromFolder(tokenizerDir) };
+}
+
 const noDecay = (p: string): boolean => !(p.endsWith('.bias') || p.includes('LayerNorm.'));
 
 /**
@@ -167,9 +186,11 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   const ckptFile = path.join(ckptDir, 'state.safetensors');
   const modelDir = path.join(options.out, 'model');
 
-  const loaded = await Bert.fromPretrained(options.model, {
-    ...options.hub, numLabels: 2, id2label: { 0: 'ham', 1: 'spam' }, key: nx.random.key(seed), logger: { warn: (m) => log(`warning: ${m}`) },
-  });
+  const loaded = options.model === RANDOM_BERT_BASE
+    ? randomBertBase(seed, options.tokenizer)
+    : await Bert.fromPretrained(options.model, {
+        ...options.hub, numLabels: 2, id2label: { 0: 'ham', 1: 'spam' }, key: nx.random.key(seed), logger: { warn: (m) => log(`warning: ${m}`) },
+      });
   const { model, config } = loaded;
   const tokenizer = loaded.tokenizer;
   if (tokenizer === undefined) throw new Error(`fineTune: ${options.model} has no tokenizer (tokenizer.json or vocab.txt)`);

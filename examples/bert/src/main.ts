@@ -6,14 +6,20 @@
  *
  * Without `--model`: `bert-base-uncased` from the Hub when it can be reached, else (offline, or
  * `HF_HUB_OFFLINE=1`) the small pretrained checkpoint in `fixtures/bert-mini-mlm`.
+ * `--model bert-base-random` is BERT-base with random weights (and the bert-base-uncased
+ * vocabulary of `fixtures/bert-tiny`): fine-tuning at full size offline, for the native backend:
+ *
+ *   NX_BACKEND=tensorflow npm start -w @raven/example-bert -- --model bert-base-random --batch-size 8 --max-steps 20
  * @module
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { downloadFile } from '@raven/kaun-hf';
-import { fineTune } from './finetune.js';
+import { fineTune, RANDOM_BERT_BASE } from './finetune.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/bert-mini-mlm', import.meta.url));
+/** bert-tiny's tokenizer files are bert-base-uncased's vocabulary and tokenizer (see its PROVENANCE.md). */
+const BASE_VOCABULARY = fileURLToPath(new URL('../../../fixtures/bert-tiny', import.meta.url));
 const ONLINE_DEFAULT = 'bert-base-uncased';
 
 /** Whether the Hub answers (one metadata request, no retries); `HF_HUB_OFFLINE` means no. */
@@ -46,7 +52,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm start -w @raven/example-bert -- [--model ID|hf://ORG/NAME|FOLDER] [--epochs 1] [--max-steps N] [--batch-size 16] [--lr 5e-4 small / 5e-5 base] [--max-length 128] [--train-size 2400] [--test-size 800] [--seed 0] [--out out/bert-spam] [--resume]');
+  console.log('usage: npm start -w @raven/example-bert -- [--model ID|hf://ORG/NAME|FOLDER|bert-base-random] [--epochs 1] [--max-steps N] [--batch-size 16] [--lr 5e-4 small / 5e-5 base] [--max-length 128] [--train-size 2400] [--test-size 800] [--seed 0] [--out out/bert-spam] [--resume]');
   process.exit(0);
 }
 
@@ -68,6 +74,7 @@ if (model === undefined) {
 
 const result = await fineTune({
   model,
+  ...(model === RANDOM_BERT_BASE ? { tokenizer: BASE_VOCABULARY } : {}),
   hub: offline ? { offline } : {},
   out: values.out!,
   epochs: int('epochs', values.epochs),

@@ -1,160 +1,102 @@
 /**
- * Benchmark of BERT on the running nx backend, printed as JSON: forward latency of a
- * BERT-base-shaped BertForSequenceClassification (hidden 768, 12 layers, 12 heads, intermediate
- * 3072, vocabulary 30522; random weights of the real size) on a batch of 8 sequences of 128
- * tokens, and training throughput (`Train.step`: forward, backward, optimizer update, dropout on)
- * in sequences per second. Bounded: a warm-up and a few timed iterations
- * (`BENCH_FORWARD_ITERS`, default 3; `BENCH_TRAIN_ITERS`, default 2; `BENCH_TRAIN_BATCH`,
- * default 8), because wasm needs seconds per iteration at this size.
+ * The BERT-base benchmark, one command for every engine on this machine:
  *
- * Training runs in a child process per attempt, AdamW first: wasm's heap is capped at 4 GiB and
- * an exhausted heap aborts the process. When AdamW does not fit, SGD (no optimizer state) at the
- * same batch, then at batches 2 and 1, is measured instead, and the JSON lists each failure.
+ *   npm run bench -w @raven/kaun-hf
  *
- *   npm run bench -w @raven/kaun-hf            (NX_BACKEND=cpu|wasm|tensorflow to choose)
+ * For each nx backend that loads (`BENCH_BACKENDS`, default `tensorflow,wasm`; `cpu` is
+ * possible but takes many minutes), `bench/bert.ts` runs in its own process with `NX_BACKEND`
+ * set: forward latency and AdamW training step of a BERT-base-shaped classifier at batch 8 x 128
+ * (see that file). Then, when Python has torch and transformers (`$RAVEN_PYTHON`, else `python3`;
+ * `BENCH_PYTORCH=0` skips it), `bench/bert_torch.py` measures PyTorch on the same shapes in the
+ * same run. Prints the results as JSON on stdout, and a table with the ratios to PyTorch on
+ * stderr. A backend that does not load is listed with the reason.
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as nx from '@raven/nx';
-import { Optim, Ptree, Train } from '@raven/kaun';
-import { Bert } from '@raven/kaun-hf';
 
-const SEQ = 128;
-const FORWARD_BATCH = 8;
-const TRAIN_BATCH = Number(process.env['BENCH_TRAIN_BATCH'] ?? 8);
-const forwardIters = Number(process.env['BENCH_FORWARD_ITERS'] ?? 3);
-const trainIters = Number(process.env['BENCH_TRAIN_ITERS'] ?? 2);
+type Json = Record<string, unknown>;
 
-/** Progress on stderr (stdout is the JSON). */
-const note = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg} (live tensor data ${(nx.memory().numBytes / 2 ** 20).toFixed(0)} MiB)\n`);
-};
+const backends = (process.env['BENCH_BACKENDS'] ?? 'tensorflow,wasm').split(',').map((b) => b.trim()).filter(Boolean);
 
-const cpuSeconds = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-/** Runs `f` once to warm up, then `n` times; wall and process-CPU seconds of each timed run. */
-function time(n: number, f: () => void): { wall: number[]; cpu: number[] } {
-  f();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const w = performance.now();
-    const c = cpuSeconds();
-    f();
-    wall.push((performance.now() - w) / 1000);
-    cpu.push(cpuSeconds() - c);
+/** The last line of `out` that parses as a JSON object, or the whole output when it is one pretty-printed object. */
+function lastJson(out: string): Json | undefined {
+  const start = out.lastIndexOf('\n{');
+  for (const text of [start >= 0 ? out.slice(start + 1) : out, ...out.trim().split('\n').reverse()]) {
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (v !== null && typeof v === 'object') return v as Json;
+    } catch {
+      // not this one
+    }
   }
-  return { wall, cpu };
+  return undefined;
 }
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const round = (x: number, d = 3): number => Number(x.toFixed(d));
-
-/** A BERT-base-shaped classifier with random weights (transformers' BertConfig defaults). */
-function bertBase(): { config: Bert.BertConfig; model: Bert.SequenceClassifier; vars: ReturnType<Bert.SequenceClassifier['init']>; seconds: number } {
-  const config = Bert.parseConfig({ num_labels: 2 });
-  const model = Bert.bertForSequenceClassification(config);
-  const t = performance.now();
-  const vars = model.init({ key: nx.random.key(0) });
-  return { config, model, vars, seconds: (performance.now() - t) / 1000 };
+/** Runs a command, passing its stderr through as it comes (progress), and collects both streams. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      process.stderr.write(d);
+    });
+    child.on('error', (e) => resolve({ status: null, stdout, stderr: stderr + String(e) }));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
-const randomBatch = (config: Bert.BertConfig, b: number) => ({
-  inputIds: nx.random.randint(nx.random.key(b), [b, SEQ], 0, config.vocab_size),
-  attentionMask: nx.ones([b, SEQ], 'int32'),
-});
-
-/** Child process: training steps with one optimizer; prints one JSON line. */
-function trainPart(optimizer: 'adamw' | 'sgd', batch: number): void {
-  const { config, model, vars } = bertBase();
-  const x = randomBatch(config, batch);
-  const y = nx.random.randint(nx.random.key(2), [batch], 0, 2);
-  const trainer = Train.make({
-    model: { init: (o) => model.init(o), apply: (v, xs: typeof x, o) => ({ y: nx.scope(() => model.apply(v, xs, o).y.logits), state: v.state }) },
-    optimizer: optimizer === 'adamw' ? Optim.adamw({ lr: 2e-5, weightDecay: 0.01 }) : Optim.sgd({ lr: 1e-3 }),
-    loss: (logits: nx.Tensor, t: nx.Tensor) => Bert.sequenceClassificationLoss(config, logits, t),
-  });
-  let state = Train.makeState(trainer, vars);
-  note(`training with ${optimizer}, batch ${batch}`);
-  const before = nx.memory().numTensors;
-  const r = time(trainIters, () => {
-    const s = Train.step(trainer, state, { x, y });
-    state = s.state;
-    nx.item(s.loss);
-    nx.dispose(s.loss);
-    note(`${optimizer} step ${state.step} done`);
-  });
-  console.log(JSON.stringify({
-    optimizer, batch, seqLen: SEQ, iterations: trainIters, dropout: true,
-    stepMs: { mean: round(1000 * mean(r.wall), 0), min: round(1000 * Math.min(...r.wall), 0) },
-    cpuSecondsPerStep: round(mean(r.cpu), 2),
-    sequencesPerSecond: round(batch / mean(r.wall), 3),
-    tensorsLeakedPerStep: (nx.memory().numTensors - before) / (trainIters + 1),
-  }));
+async function runBackend(backend: string): Promise<Json> {
+  process.stderr.write(`[bench] nx on ${backend}\n`);
+  const child = await run(process.execPath, [...process.execArgv, fileURLToPath(new URL('./bert.ts', import.meta.url))], { ...process.env, NX_BACKEND: backend });
+  const result = child.status === 0 ? lastJson(child.stdout) : undefined;
+  if (result) return { engine: `nx ${backend}`, ...result };
+  const why = child.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit status ${String(child.status)}`;
+  return { engine: `nx ${backend}`, backend, loaded: !/cannot be loaded/.test(why), failed: why.slice(0, 400) };
 }
 
-/** Runs {@link trainPart} in a child process; its JSON, or why it failed. */
-function trainInChild(optimizer: 'adamw' | 'sgd', batch: number): Record<string, unknown> {
-  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--train-part', optimizer, String(batch)], {
-    encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (child.status === 0 && line !== undefined) return JSON.parse(line) as Record<string, unknown>;
-  const progress = child.stderr.split('\n').filter((l) => l.startsWith('[bench]')).pop() ?? '';
-  const aborted = /Aborted\(\)|XNN status .* 6|out of memory/i.test(child.stderr);
-  return {
-    optimizer,
-    batch,
-    failed: aborted ? 'the wasm heap (4 GiB at most) was exhausted' : `exit status ${String(child.status)}`,
-    lastProgress: progress,
-    error: child.stderr.split('\n').filter((l) => /^(RuntimeError|XNN|Error|[A-Za-z]*Error:)/.test(l)).slice(0, 2).map((l) => l.slice(0, 200)),
-  };
-}
-
-function main(): void {
-  const { config, model, vars, seconds } = bertBase();
-  const parameters = Ptree.countParameters(vars.params);
-  note(`initialised BERT-base (${parameters} parameters) in ${seconds.toFixed(1)} s`);
-  const x = randomBatch(config, FORWARD_BATCH);
-  const forward = time(forwardIters, () => {
-    const logits = nx.scope(() => model.apply(vars, x).y.logits);
-    nx.toTypedArray(logits); // read back: the time covers the whole computation
-    nx.dispose(logits);
-  });
-  note(`forward: ${forward.wall.map((w) => w.toFixed(2)).join(', ')} s`);
-  nx.dispose([vars.params, x]);
-  // AdamW at the requested batch first; where that exhausts the wasm heap, SGD at smaller batches
-  const attempts: Array<['adamw' | 'sgd', number]> = [['adamw', TRAIN_BATCH], ['sgd', TRAIN_BATCH], ['sgd', 2], ['sgd', 1]];
-  const train: Record<string, unknown>[] = [];
-  for (const [opt, b] of attempts) {
-    if (b > TRAIN_BATCH || train.some((t) => t['optimizer'] === opt && t['batch'] === b)) continue;
-    const r = trainInChild(opt, b);
-    train.push(r);
-    if (r['failed'] === undefined) break;
+async function runPytorch(): Promise<Json | undefined> {
+  if (process.env['BENCH_PYTORCH'] === '0') return undefined;
+  const python = process.env['RAVEN_PYTHON'] || 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch, transformers'], { encoding: 'utf8', timeout: 120_000 });
+  if (probe.status !== 0) {
+    process.stderr.write(`[bench] PyTorch skipped: ${python} cannot import torch and transformers\n`);
+    return { engine: 'pytorch', skipped: `${python} cannot import torch and transformers` };
   }
-  const info = nx.backendInfo();
-  console.log(JSON.stringify({
-    benchmark: 'BERT-base-shaped BertForSequenceClassification, random weights',
-    backend: info.backend,
-    device: info.device,
-    tfjs: info.version,
-    model: { hidden: config.hidden_size, layers: config.num_hidden_layers, heads: config.num_attention_heads, intermediate: config.intermediate_size, vocab: config.vocab_size, parameters },
-    initSeconds: round(seconds, 1),
-    forward: {
-      batch: FORWARD_BATCH, seqLen: SEQ, iterations: forwardIters,
-      latencyMs: { mean: round(1000 * mean(forward.wall), 0), min: round(1000 * Math.min(...forward.wall), 0) },
-      cpuSecondsPerIteration: round(mean(forward.cpu), 2),
-      sequencesPerSecond: round(FORWARD_BATCH / mean(forward.wall), 2),
-    },
-    train,
-    note: 'wall times include other load on the machine; cpuSeconds counts this process only (wasm runs one thread)',
-  }, null, 2));
+  process.stderr.write(`[bench] PyTorch (${python})\n`);
+  const child = await run(python, [fileURLToPath(new URL('./bert_torch.py', import.meta.url))], process.env);
+  const r = lastJson(child.stdout);
+  if (!r) return { engine: 'pytorch', failed: child.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 400) };
+  return { ...r, engine: `pytorch ${String(r['torch'])} (${String(r['device'])}, ${String(r['threads'])} threads)` };
 }
 
-const part = process.argv.indexOf('--train-part');
-if (part >= 0) trainPart(process.argv[part + 1] === 'sgd' ? 'sgd' : 'adamw', Number(process.argv[part + 2]));
-else main();
+/** Mean forward and AdamW-step milliseconds of a result, when it has them. */
+function figures(r: Json): { forward?: number; adamw?: number } {
+  const forward = (r['forward'] as { latencyMs?: { mean?: number } } | undefined)?.latencyMs?.mean;
+  const train = (r['train'] as Json[] | undefined)?.find((t) => t['optimizer'] === 'adamw' && t['failed'] === undefined);
+  const adamw = (train?.['stepMs'] as { mean?: number } | undefined)?.mean;
+  return { ...(forward !== undefined ? { forward } : {}), ...(adamw !== undefined ? { adamw } : {}) };
+}
+
+const results: Json[] = [];
+for (const b of backends) results.push(await runBackend(b));
+const torch = await runPytorch();
+if (torch) results.push(torch);
+
+const base = torch ? figures(torch) : {};
+const seconds = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
+const ratio = (ms: number | undefined, ref: number | undefined): string => (ms === undefined || ref === undefined ? '' : ` (${(ms / ref).toFixed(2)}x PyTorch)`);
+const lines = ['', 'BERT-base classifier, batch 8 x 128, random weights:', 'engine | forward | AdamW train step'];
+for (const r of results) {
+  const f = figures(r);
+  const note = r['failed'] ? ` - ${String(r['failed']).slice(0, 120)}` : r['skipped'] ? ` - skipped: ${String(r['skipped'])}` : '';
+  const train = (r['train'] as Json[] | undefined)?.find((t) => t['optimizer'] === 'adamw');
+  const adamw = f.adamw !== undefined ? seconds(f.adamw) + ratio(f.adamw, base.adamw) : train?.['failed'] ? `does not fit (${String(train['failed'])})` : '-';
+  lines.push(`${String(r['engine'])} | ${seconds(f.forward)}${ratio(f.forward, base.forward)} | ${adamw}${note}`);
+}
+process.stderr.write(lines.join('\n') + '\n');
+console.log(JSON.stringify({ benchmark: 'BERT-base-shaped BertForSequenceClassification, batch 8 x 128, random weights', cpus: cpus().length, node: process.version, results }, null, 2));

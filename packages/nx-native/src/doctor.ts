@@ -49,9 +49,9 @@ export interface CheckResult {
   findings: Finding[];
 }
 
-function attempt(what: string, f: () => string): Finding {
+async function attempt(what: string, f: () => string | Promise<string>): Promise<Finding> {
   try {
-    return { what, ok: true, detail: f() };
+    return { what, ok: true, detail: await f() };
   } catch (e) {
     return { what, ok: false, detail: e instanceof Error ? e.message : String(e) };
   }
@@ -71,11 +71,11 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   checkOptions('check', options, CHECK_KEYS);
   const project = resolve(options.project ?? '.');
   const findings: Finding[] = [
-    attempt('platform', checkPlatform),
-    attempt('compiler', () => findCompiler(options.cxx).version),
-    attempt('node headers', () => findNodeHeaders(options.nodedir)),
-    attempt('npm', () => {
-      const v = npmVersion();
+    await attempt('platform', checkPlatform),
+    await attempt('compiler', async () => (await findCompiler(options.cxx)).version),
+    await attempt('node headers', () => findNodeHeaders(options.nodedir)),
+    await attempt('npm', async () => {
+      const v = await npmVersion();
       if (!v) throw new NativeInstallError('npm', 'npm does not run: it installs the tfjs-node package from the registry');
       return `npm ${v}`;
     }),
@@ -107,12 +107,12 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       findings.push({ what: 'binding', ok: false, detail: `${pkg.bindingPath} is missing: run \`raven-nx-native install\`` });
       continue;
     }
-    const binding = attempt('binding', () => {
-      const r = verifyBinding(pkg.bindingPath);
+    const binding = await attempt('binding', async () => {
+      const r = await verifyBinding(pkg.bindingPath);
       return `TensorFlow ${r.tensorflowVersion} from ${r.library ?? '(library path not reported)'}, ops on ${r.gpu ? `GPU (${r.executionDevice})` : 'CPU'}`;
     });
-    const loads = attempt('project', () => {
-      const r = checkInProject(project, pkg.name);
+    const loads = await attempt('project', async () => {
+      const r = await checkInProject(project, pkg.name);
       return `${pkg.name} loads in ${project}; TF.js backend ${r.backend}; one tfjs-core (${r.tfjsCore.package})`;
     });
     findings.push(binding, loads);

@@ -160,31 +160,31 @@ export async function install(options: InstallOptions = {}): Promise<InstallResu
   if (tensorflow.cuda && tensorflow.cudaLibDirs.length === 0) {
     log('warning: a CUDA build of TensorFlow without the nvidia-* pip packages beside it: TensorFlow will look for CUDA 12 on the system library path');
   }
-  const compiler = findCompiler(options.cxx);
+  const compiler = await findCompiler(options.cxx);
   const nodeInclude = findNodeHeaders(options.nodedir);
 
   return withWorkDir(async (work) => {
-    const tfjsBinding = obtainTfjsBinding(project, pkgName, work, log);
+    const tfjsBinding = await obtainTfjsBinding(project, pkgName, work, log);
     const buildDir = join(work, 'build');
     const extraDirs = [EXTRA_SOURCES_DIR, ...(options.extraSources ?? []).map((d) => resolve(d))];
     const sources = prepareSources(tfjsBinding, extraDirs, buildDir);
     const plan: BuildPlan = { compiler, nodeInclude, tensorflow, buildDir, sources };
     const key = buildKey(plan);
 
-    const result = (status: InstallResult['status'], packageDir: string, binding: string, report: BindingReport): InstallResult => ({
+    const result = async (status: InstallResult['status'], packageDir: string, binding: string, report: BindingReport): Promise<InstallResult> => ({
       status,
       package: pkgName,
       packageDir,
       binding,
       tensorflow,
       report,
-      project: checkInProject(project, pkgName),
+      project: await checkInProject(project, pkgName),
       seconds: (performance.now() - t0) / 1000,
     });
     const current = installedPackage(project, pkgName);
     if (!options.force && current?.version === TFJS_NODE_VERSION && current.manifest?.build.key === key && existsSync(current.bindingPath)) {
       log(`${pkgName} in ${current.dir} is up to date (built against ${current.manifest.tensorflow.libDir}); checking it`);
-      return result('unchanged', current.dir, current.bindingPath, current.manifest.report);
+      return await result('unchanged', current.dir, current.bindingPath, current.manifest.report);
     }
 
     let built = options.force ? undefined : cachedBuild(cacheDir, key);
@@ -193,7 +193,7 @@ export async function install(options: InstallOptions = {}): Promise<InstallResu
       const output = join(work, 'tfjs_binding.node');
       await compileBinding(plan, output, log);
       log('loading the binding and running one op');
-      const report = verifyBinding(output);
+      const report = await verifyBinding(output);
       built = { binding: storeBuild(cacheDir, key, output, report), report };
     }
     log(`TensorFlow ${built.report.tensorflowVersion} (${built.report.library ?? tensorflow.libDir}), ops on ${built.report.gpu ? 'GPU' : 'CPU'}`);
@@ -215,7 +215,7 @@ export async function install(options: InstallOptions = {}): Promise<InstallResu
       };
       placed = placeBinding(pkg, built.binding, manifest);
       log(`checking ${pkgName} in ${project}`);
-      return result('installed', pkg.dir, pkg.bindingPath, built.report);
+      return await result('installed', pkg.dir, pkg.bindingPath, built.report);
     } catch (e) {
       placed?.restore();
       restoreModules(snapshot);

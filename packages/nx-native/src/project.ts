@@ -4,10 +4,10 @@
  * that a failed install puts everything back.
  * @module
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { runChild } from './child.js';
 import { NativeInstallError } from './errors.js';
 import { findPackageDir } from './resolve.js';
 import { TFJS_NODE_VERSION, type TfjsPackage } from './build/sources.js';
@@ -116,20 +116,14 @@ export function restoreModules(snap: ModulesSnapshot): void {
  * @throws NativeInstallError `npm`.
  * @internal
  */
-export function npmInstall(projectDir: string, name: TfjsPackage, log: (line: string) => void): Promise<void> {
+export async function npmInstall(projectDir: string, name: TfjsPackage, log: (line: string) => void): Promise<void> {
   const args = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${name}@${TFJS_NODE_VERSION}`];
   log(`npm ${args.join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, { cwd: projectDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => reject(new NativeInstallError('npm', `npm does not run: ${e.message}`, { cause: e })));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new NativeInstallError('npm', `npm ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${out.trim().slice(-3000)}`));
-    });
-  });
+  const r = await runChild('npm', args, { cwd: projectDir });
+  if (r.error && r.status === null) throw new NativeInstallError('npm', `npm does not run: ${r.error.message}`, { cause: r.error });
+  if (r.status !== 0) {
+    throw new NativeInstallError('npm', `npm ${args.join(' ')} failed (${r.signal ?? `exit ${r.status}`}):\n${(r.stdout + r.stderr).trim().slice(-3000)}`);
+  }
 }
 
 /** Writes `data` to `path` through a temporary file and a rename. */
@@ -206,8 +200,8 @@ process.stdout.write('\\n' + JSON.stringify({
  * @throws NativeInstallError `check`.
  * @internal
  */
-export function checkInProject(projectDir: string, name: TfjsPackage): ProjectReport {
-  const r = spawnSync(process.execPath, ['-e', PROJECT_SCRIPT, name], { cwd: projectDir, encoding: 'utf8', timeout: 300_000, env: quietTensorflowEnv() });
+export async function checkInProject(projectDir: string, name: TfjsPackage): Promise<ProjectReport> {
+  const r = await runChild(process.execPath, ['-e', PROJECT_SCRIPT, name], { cwd: projectDir, timeoutMs: 300_000, env: quietTensorflowEnv() });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !line) {
     const why = (r.stderr || String(r.error ?? '')).trim().split('\n').slice(-20).join('\n');

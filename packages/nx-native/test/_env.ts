@@ -3,12 +3,12 @@
  * `$RAVEN_TF_WHEEL`, else the TensorFlow of `$RAVEN_PYTHON`/`python3`), scratch projects with a
  * real node_modules, and a listing of node_modules to compare before and after.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, crc32 } from 'node:zlib';
+import { runChild } from '../src/child.js';
 
 /** The TensorFlow the tests build against, or why there is none. */
 export interface TestTensorflow {
@@ -20,37 +20,51 @@ export interface TestTensorflow {
   describe: string;
 }
 
-function pythonWithTensorflow(): string | undefined {
+async function pythonWithTensorflow(): Promise<string | undefined> {
   for (const py of [process.env['RAVEN_PYTHON'], 'python3'].filter((x): x is string => !!x)) {
-    const r = spawnSync(py, ['-c', "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('tensorflow') else 1)"], { timeout: 60_000 });
+    const r = await runChild(py, ['-c', "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('tensorflow') else 1)"], { timeoutMs: 60_000 });
     if (r.status === 0) return py;
   }
   return undefined;
 }
 
 /** The TensorFlow to test with, or a reason string when the machine has none. */
-export function testTensorflow(): TestTensorflow | string {
+export async function testTensorflow(): Promise<TestTensorflow | string> {
   const wheel = process.env['RAVEN_TF_WHEEL'];
   if (wheel && existsSync(wheel)) return { tensorflow: wheel, describe: `wheel ${wheel}` };
-  const py = pythonWithTensorflow();
+  const py = await pythonWithTensorflow();
   if (py) return { python: py, describe: `Python ${py}` };
   return 'no TensorFlow on this machine: set RAVEN_TF_WHEEL to a tensorflow-cpu wheel, or RAVEN_PYTHON to a Python with tensorflow (.ci/run does both)';
+}
+
+const made: string[] = [];
+
+/** A fresh empty folder under the system's temporary folder, removed by {@link removeScratch}. */
+export function scratchDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** Removes every folder {@link scratchDir} made (call it in `afterAll`). */
+export function removeScratch(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 /** The installer's cache for tests: `$RAVEN_CACHE_ROOT/nx-native` when set (a wheel unpacks once), else a fresh folder. */
 export function testCacheDir(): string {
   const root = process.env['RAVEN_CACHE_ROOT'];
-  return root ? join(root, 'nx-native') : mkdtempSync(join(tmpdir(), 'nx-native-cache-'));
+  return root ? join(root, 'nx-native') : scratchDir('nx-native-cache-');
 }
 
 /**
  * A scratch project with `@tensorflow/tfjs-core@version` installed by npm (from the registry or
  * npm's cache), as a user's project would be before the installer runs.
  */
-export function scratchProject(tfjsCore = '4.22.0'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nx-native-project-'));
+export async function scratchProject(tfjsCore = '4.22.0'): Promise<string> {
+  const dir = scratchDir('nx-native-project-');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, dependencies: { '@tensorflow/tfjs-core': tfjsCore } }, null, 2));
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  const r = await runChild('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, timeoutMs: 300_000 });
   if (r.status !== 0) throw new Error(`npm install in ${dir} failed:\n${r.stderr}`);
   return dir;
 }
@@ -115,9 +129,3 @@ export function writeZip(path: string, files: Record<string, string>): void {
   writeFileSync(path, Buffer.concat([...locals, cd, end]));
 }
 
-/** A fresh empty folder. */
-export function scratchDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  mkdirSync(d, { recursive: true });
-  return d;
-}

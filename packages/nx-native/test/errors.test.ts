@@ -2,13 +2,13 @@
  * The installer's error paths that need no TensorFlow: each is a typed NativeInstallError whose
  * code and message say what is missing, raised before anything in node_modules changes.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OptionError } from '@raven/nx/options';
 import { check, install, NativeInstallError } from '@raven/nx-native';
-import { scratchDir, treeListing, writeZip } from './_env.js';
+import { runChild } from '../src/child.js';
+import { removeScratch, scratchDir, treeListing, writeZip } from './_env.js';
 
 async function failure(p: Promise<unknown>): Promise<NativeInstallError> {
   try {
@@ -28,7 +28,9 @@ function emptyProject(): string {
   return dir;
 }
 
-const hasPython3 = spawnSync('python3', ['-c', 'import venv'], { timeout: 60_000 }).status === 0;
+const hasPython3 = (await runChild('python3', ['-c', 'import venv'], { timeoutMs: 60_000 })).status === 0;
+
+afterAll(removeScratch);
 
 describe('install: what is missing, and nothing changed', () => {
   it('rejects unknown option names', async () => {
@@ -96,7 +98,7 @@ describe('install: what is missing, and nothing changed', () => {
   it.skipIf(!hasPython3)('a Python without TensorFlow (a fresh virtualenv)', async () => {
     const project = emptyProject();
     const venv = join(project, 'venv');
-    const r = spawnSync('python3', ['-m', 'venv', '--without-pip', venv], { encoding: 'utf8', timeout: 120_000 });
+    const r = await runChild('python3', ['-m', 'venv', '--without-pip', venv], { timeoutMs: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     const e = await failure(install({ project, python: join(venv, 'bin', 'python') }));
     expect(e.code).toBe('no-tensorflow');

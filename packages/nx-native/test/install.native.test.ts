@@ -4,15 +4,16 @@
  * run that changes nothing, and the failures that must leave node_modules as it was (a compile
  * error, an interrupted build, a project whose tfjs-core would hide the backend).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, install, MANIFEST_FILE, NativeInstallError, type NativeManifest } from '@raven/nx-native';
-import { scratchDir, scratchProject, testCacheDir, testTensorflow, treeListing } from './_env.js';
+import { runChild } from '../src/child.js';
+import { removeScratch, scratchDir, scratchProject, testCacheDir, testTensorflow, treeListing } from './_env.js';
 
-const tf = testTensorflow();
+const tf = await testTensorflow();
 const reason = typeof tf === 'string' ? tf : '';
 const source = typeof tf === 'string' ? {} : { ...(tf.tensorflow ? { tensorflow: tf.tensorflow } : {}), ...(tf.python ? { python: tf.python } : {}) };
 const CLI = fileURLToPath(new URL('../src/cli-run.ts', import.meta.url));
@@ -23,9 +24,10 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
   beforeAll(() => {
     cacheDir = testCacheDir();
   });
+  afterAll(removeScratch);
 
   it('installs tfjs-node with a checked binding; the project loads it and computes; a second run changes nothing', async () => {
-    const project = scratchProject();
+    const project = await scratchProject();
     const lines: string[] = [];
     const r = await install({ ...source, project, cacheDir, log: (l) => lines.push(l) });
     expect(r.status).toBe('installed');
@@ -55,17 +57,16 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
     const doctor = await check({ ...source, project, cacheDir });
     expect(doctor.working, JSON.stringify(doctor.findings, null, 1)).toBe(true);
     const from = source.tensorflow ? [source.tensorflow] : ['--python', source.python!];
-    const cli = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, '--check', ...from, '--project', project, '--cache-dir', cacheDir], {
+    const cli = await runChild(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, '--check', ...from, '--project', project, '--cache-dir', cacheDir], {
       cwd: REPO,
-      encoding: 'utf8',
-      timeout: 300_000,
+      timeoutMs: 300_000,
     });
     expect(cli.status, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/native backend: working/);
   }, 900_000);
 
   it('a compile error in an extra C++ file fails with the compiler message; node_modules is unchanged', async () => {
-    const project = scratchProject();
+    const project = await scratchProject();
     const before = treeListing(join(project, 'node_modules'));
     const extra = scratchDir('nx-native-extra-');
     writeFileSync(join(extra, 'broken.cc'), '#include "raven_hook.h"\nthis is not C++;\n');
@@ -82,7 +83,7 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
   }, 900_000);
 
   it('an extra C++ file registered with RAVEN_EXPORT is callable from JavaScript on binding.raven', async () => {
-    const project = scratchProject();
+    const project = await scratchProject();
     const extra = scratchDir('nx-native-extra-');
     writeFileSync(
       join(extra, 'twice.cc'),
@@ -116,7 +117,7 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
       try { backend.binding.raven.twice(987654); } catch (e) { missing = e.message; }
       console.log(JSON.stringify({ missing }));
     `;
-    const run = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', timeout: 300_000 });
+    const run = await runChild(process.execPath, ['-e', script], { cwd: project, timeoutMs: 300_000 });
     expect(run.status, run.stderr).toBe(0);
     const [first, second] = run.stdout.trim().split('\n').slice(-2).map((l) => JSON.parse(l));
     expect(first.values).toEqual([3, -4, 8]);
@@ -127,7 +128,7 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
   }, 900_000);
 
   it('Ctrl-C during the build (SIGINT to the process group) leaves node_modules as it was and no temporary files', async () => {
-    const project = scratchProject();
+    const project = await scratchProject();
     const before = treeListing(join(project, 'node_modules'));
     const tmp = scratchDir('nx-native-tmp-');
     const extra = scratchDir('nx-native-extra-');
@@ -163,7 +164,7 @@ describe.skipIf(typeof tf === 'string')(`install against a real TensorFlow ${rea
   }, 900_000);
 
   it('a project whose tfjs-core differs from tfjs-node\'s is refused after npm ran, and node_modules is put back', async () => {
-    const project = scratchProject('4.21.0');
+    const project = await scratchProject('4.21.0');
     const before = treeListing(join(project, 'node_modules'));
     const pkgJson = readFileSync(join(project, 'package.json'), 'utf8');
     let error: unknown;

@@ -39,6 +39,35 @@ export class BackendError extends NxError {
   }
 }
 
+/**
+ * The wasm backend's heap (4 GiB at most) cannot hold what a computation needs. `usable` says
+ * whether the wasm backend still works (the allocation was refused before it happened) or the
+ * module aborted (nothing on wasm works in this process any more). The remedy is the native
+ * TensorFlow backend (`npx raven-nx-native install`) or a smaller batch or model.
+ */
+export class WasmHeapError extends BackendError {
+  /** The heap's limit in bytes. */
+  readonly limitBytes: number;
+  /** Bytes of live tensors when it happened. */
+  readonly liveBytes: number;
+  /** Bytes the refused allocation asked for (`undefined` when a kernel aborted). */
+  readonly requestedBytes: number | undefined;
+  /** Whether the wasm backend can still be used in this process. */
+  readonly usable: boolean;
+  /** Creates the error. */
+  constructor(
+    message: string,
+    details: { limitBytes: number; liveBytes: number; requestedBytes: number | undefined; usable: boolean; cause?: unknown },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'WasmHeapError';
+    this.limitBytes = details.limitBytes;
+    this.liveBytes = details.liveBytes;
+    this.requestedBytes = details.requestedBytes;
+    this.usable = details.usable;
+  }
+}
+
 /** An argument is out of its allowed range or of the wrong kind. */
 export class ValueError extends NxError {
   /** Creates a value error. */

@@ -6,11 +6,11 @@
  * run paths, which only resolve from the folder pip installed them in.
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { runChild } from '../child.js';
 import { NativeInstallError } from '../errors.js';
 import { TENSORFLOW_LIBRARIES, type TensorflowInstall } from '../tensorflow/install.js';
 import { NAPI_VERSION, type Compiler } from './toolchain.js';
@@ -63,27 +63,16 @@ export function buildKey(plan: BuildPlan): string {
   return h.digest('hex').slice(0, 24);
 }
 
-/** Compiler processes still running, so that a failure of one stops the others. */
-const running = new Set<ChildProcess>();
-
 /** Runs a command; resolves with its output, rejects with a `compile` error carrying the output's tail. */
-function run(command: string[], cwd: string, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    child.on('exit', () => running.delete(child));
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (e) => reject(new NativeInstallError('compile', `${what}: ${e.message}`, { cause: e })));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(out);
-      else {
-        const tail = out.trim().split('\n').slice(-40).join('\n');
-        reject(new NativeInstallError('compile', `${what} failed (${signal ?? `exit ${code}`}):\n${command.join(' ')}\n${tail}`));
-      }
-    });
-  });
+async function run(command: string[], cwd: string, what: string, signal?: AbortSignal): Promise<string> {
+  const r = await runChild(command[0]!, command.slice(1), { cwd, ...(signal ? { signal } : {}) });
+  const out = r.stdout + r.stderr;
+  if (r.status === 0) return out;
+  if (r.status === null && r.error && r.error.name !== 'AbortError') {
+    throw new NativeInstallError('compile', `${what}: ${r.error.message}`, { cause: r.error });
+  }
+  const tail = out.trim().split('\n').slice(-40).join('\n');
+  throw new NativeInstallError('compile', `${what} failed (${r.signal ?? `exit ${r.status}`}):\n${command.join(' ')}\n${tail}`);
 }
 
 /**
@@ -97,18 +86,20 @@ export async function compileBinding(plan: BuildPlan, output: string, log: (line
   const jobs = Math.max(1, Math.min(availableParallelism(), plan.sources.length));
   log(`compiling ${plan.sources.length} C++ files with ${plan.compiler.version} (${jobs} at a time)`);
   const queue = plan.sources.map((s, i) => ({ source: s, object: objects[i]! }));
+  // the first failure stops the other compilers
+  const stop = new AbortController();
   const worker = async (): Promise<void> => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
-      await run([...plan.compiler.command, ...COMPILE_FLAGS, ...includes, '-c', item.source, '-o', item.object], plan.buildDir, `compiling ${item.source}`);
+    for (let item = queue.shift(); item && !stop.signal.aborted; item = queue.shift()) {
+      await run([...plan.compiler.command, ...COMPILE_FLAGS, ...includes, '-c', item.source, '-o', item.object], plan.buildDir, `compiling ${item.source}`, stop.signal);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: jobs }, worker));
-  } catch (e) {
-    queue.length = 0;
-    for (const child of running) child.kill('SIGTERM');
+  const results = await Promise.allSettled(Array.from({ length: jobs }, () => worker().catch((e: unknown) => {
+    stop.abort();
     throw e;
-  }
+  })));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof NativeInstallError && /\(SIGTERM\)/.test(r.reason.message)));
+  const first = failed ?? results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (first) throw first.reason;
   const rpath = runPath(plan);
   log(`linking against ${plan.tensorflow.libDir}`);
   await run(

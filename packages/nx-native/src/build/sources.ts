@@ -5,10 +5,10 @@
  * `binding/raven_hook.h`).
  * @module
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from '../child.js';
 import { NativeInstallError } from '../errors.js';
 import { findPackageDir } from '../resolve.js';
 
@@ -53,7 +53,7 @@ const EDITS: readonly Edit[] = [
  * @throws NativeInstallError `npm` when the tarball cannot be fetched.
  * @internal
  */
-export function obtainTfjsBinding(projectDir: string, pkg: TfjsPackage, workDir: string, log: (line: string) => void): string {
+export async function obtainTfjsBinding(projectDir: string, pkg: TfjsPackage, workDir: string, log: (line: string) => void): Promise<string> {
   const installed = findPackageDir(projectDir, pkg);
   if (installed !== undefined) {
     const version = (JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }).version;
@@ -61,16 +61,12 @@ export function obtainTfjsBinding(projectDir: string, pkg: TfjsPackage, workDir:
     if (version === TFJS_NODE_VERSION && existsSync(join(dir, 'tfjs_binding.cc'))) return dir;
   }
   log(`fetching ${pkg}@${TFJS_NODE_VERSION}'s binding sources from the npm registry`);
-  const pack = spawnSync('npm', ['pack', `${pkg}@${TFJS_NODE_VERSION}`, '--pack-destination', workDir, '--silent'], {
-    cwd: workDir,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const pack = await runChild('npm', ['pack', `${pkg}@${TFJS_NODE_VERSION}`, '--pack-destination', workDir, '--silent'], { cwd: workDir, timeoutMs: 300_000 });
   const tgz = pack.stdout?.trim().split('\n').pop();
   if (pack.error || pack.status !== 0 || !tgz) {
     throw new NativeInstallError('npm', `\`npm pack ${pkg}@${TFJS_NODE_VERSION}\` failed: ${(pack.stderr || String(pack.error)).trim().slice(-2000)}`);
   }
-  const untar = spawnSync('tar', ['-xzf', join(workDir, tgz), '-C', workDir, 'package/binding'], { encoding: 'utf8' });
+  const untar = await runChild('tar', ['-xzf', join(workDir, tgz), '-C', workDir, 'package/binding']);
   if (untar.status !== 0) throw new NativeInstallError('npm', `unpacking ${tgz} failed: ${untar.stderr}`);
   return join(workDir, 'package', 'binding');
 }

@@ -2,10 +2,10 @@
  * The machine's side of the build: platform, C++ compiler, Node's headers and npm.
  * @module
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runChild } from '../child.js';
 import { NativeInstallError } from '../errors.js';
 
 /** The Node-API version the binding is compiled for (tfjs-node 4.22 builds for 3 to 8). */
@@ -41,11 +41,11 @@ export interface Compiler {
  * @throws NativeInstallError `no-compiler`.
  * @internal
  */
-export function findCompiler(cxx: string | undefined, env: NodeJS.ProcessEnv = process.env): Compiler {
+export async function findCompiler(cxx: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Compiler> {
   const candidates = cxx ? [cxx] : [env['CXX'], 'g++', 'c++', 'clang++'].filter((x): x is string => !!x);
   for (const c of candidates) {
     const command = c.trim().split(/\s+/);
-    const r = spawnSync(command[0]!, [...command.slice(1), '--version'], { encoding: 'utf8', timeout: 30_000 });
+    const r = await runChild(command[0]!, [...command.slice(1), '--version'], { timeoutMs: 30_000 });
     if (!r.error && r.status === 0) return { command, version: r.stdout.split('\n')[0]!.trim() };
   }
   throw new NativeInstallError(
@@ -91,7 +91,7 @@ export function findNodeHeaders(nodedir: string | undefined): string {
 }
 
 /** npm's version, or `undefined` when npm does not run. @internal */
-export function npmVersion(): string | undefined {
-  const r = spawnSync('npm', ['--version'], { encoding: 'utf8', timeout: 60_000 });
+export async function npmVersion(): Promise<string | undefined> {
+  const r = await runChild('npm', ['--version'], { timeoutMs: 60_000 });
   return r.error || r.status !== 0 ? undefined : r.stdout.trim();
 }

@@ -4,7 +4,7 @@
  * says about itself.
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { runChild } from '../child.js';
 import { NativeInstallError } from '../errors.js';
 
 /** What a loaded binding reports. */
@@ -50,8 +50,8 @@ export function quietTensorflowEnv(env: NodeJS.ProcessEnv = process.env): NodeJS
  * @throws NativeInstallError `check` with the child's messages.
  * @internal
  */
-export function verifyBinding(path: string): BindingReport {
-  const r = spawnSync(process.execPath, ['-e', SCRIPT, path], { encoding: 'utf8', timeout: 300_000, env: quietTensorflowEnv() });
+export async function verifyBinding(path: string): Promise<BindingReport> {
+  const r = await runChild(process.execPath, ['-e', SCRIPT, path], { timeoutMs: 300_000, env: quietTensorflowEnv() });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status === 0 && line) return JSON.parse(line) as BindingReport;
   const why = (r.stderr || String(r.error ?? '')).trim().split('\n').slice(-20).join('\n');

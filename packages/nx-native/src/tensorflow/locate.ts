@@ -28,7 +28,7 @@ export interface LocateRequest {
  * @internal
  */
 export async function locateTensorflow(req: LocateRequest): Promise<TensorflowInstall> {
-  if (req.path === undefined) return fromPython(req.python, req.log);
+  if (req.path === undefined) return await fromPython(req.python, req.log);
   const path = resolve(req.path);
   if (!existsSync(path)) throw new NativeInstallError('bad-path', `${path}: no such file or folder (expected a TensorFlow wheel or a tensorflow/ folder)`);
   if (statSync(path).isFile()) return fromWheel(path, req.cacheDir, req.log);

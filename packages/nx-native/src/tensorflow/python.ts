@@ -3,7 +3,7 @@
  * `tf.sysconfig.get_lib()` returns, found without importing TensorFlow, which takes seconds).
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { runChild } from '../child.js';
 import { NativeInstallError } from '../errors.js';
 import { describeFolder, type TensorflowInstall } from './install.js';
 
@@ -22,8 +22,8 @@ interface Probe {
 }
 
 /** Runs the probe with `python`; `undefined` when it cannot be run at all. */
-function probe(python: string): Probe | undefined {
-  const r = spawnSync(python, ['-c', PROBE], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+async function probe(python: string): Promise<Probe | undefined> {
+  const r = await runChild(python, ['-c', PROBE], { timeoutMs: 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
   if (r.error || r.status !== 0) return undefined;
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Probe;
@@ -49,11 +49,11 @@ export function pythonCandidates(python: string | undefined, env: NodeJS.Process
  * a `tensorflow` package (or its folder lacks the C library).
  * @internal
  */
-export function fromPython(python: string | undefined, log: (line: string) => void): TensorflowInstall {
+export async function fromPython(python: string | undefined, log: (line: string) => void): Promise<TensorflowInstall> {
   const candidates = pythonCandidates(python);
   const asked: string[] = [];
   for (const exe of candidates) {
-    const p = probe(exe);
+    const p = await probe(exe);
     if (!p) continue;
     asked.push(`${p.executable} (Python ${p.version})`);
     if (p.tensorflow) {

@@ -9,7 +9,8 @@
  * `Conv2DBackpropInput` (XNNPACK), `MaxPoolGrad` (correct for windows of values <= 0),
  * `AvgPoolGrad` (divides by the pixels each window averaged, as the forward pass does), and the
  * dtype fixes of `Cast`, `Reverse`, `OneHot`, `StridedSlice`, `Cumsum`, `Select`, `ClipByValue`, `Mod`, `FloorDiv`,
- * `RealDiv`.
+ * `RealDiv`. Every wasm kernel is then wrapped by the heap guard (`kernels/heap-guard.ts`): running
+ * out of the 4 GiB wasm heap is a {@link WasmHeapError} naming the limit and the remedy.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,8 +20,10 @@ import { viaCpu } from './kernels/cpu-fallback.js';
 import { einsum } from './kernels/einsum.js';
 import { castFix, clipFix, cumsumFix, intDivisionFix, oneHotFix, reverseFix, selectFix, stridedSliceFix } from './kernels/fixes.js';
 import { fastBatchMatMul, fastFusedMatMul } from './kernels/matmul.js';
+import { installWasmHeapGuard } from './kernels/heap-guard.js';
 import { maxPoolGrad } from './kernels/pool.js';
 import { unsortedSegmentSum } from './kernels/segment.js';
+import type { Wasm } from './kernels/util.js';
 
 type Wrap = (original: tf.KernelFunc) => tf.KernelFunc;
 
@@ -73,4 +76,5 @@ export function registerWasmKernels(): void {
   wrap('Select', selectFix);
   wrap('ClipByValue', clipFix);
   for (const name of ['Mod', 'FloorDiv', 'RealDiv']) wrap(name, intDivisionFix);
+  installWasmHeapGuard(tf.findBackend('wasm') as unknown as Wasm);
 }
