@@ -10,7 +10,9 @@
  *   has `num_labels` 3, to show revisions;
  * - `raven-fixtures/bert-mini-mlm`: fixtures/bert-mini-mlm (a BertForMaskedLM saved in F16);
  * - `raven-fixtures/private-bert-tiny`: bert-tiny again, private: it answers only to the token
- *   {@link DOCS_TOKEN}, which the docs processes get as `HF_TOKEN`.
+ *   {@link DOCS_TOKEN}, which the docs processes get as `HF_TOKEN`;
+ * - `raven-fixtures/gpt2-tiny`, `raven-fixtures/llama-tiny` (BF16, 3 shards),
+ *   `raven-fixtures/gemma-tiny`: the causal-LM fixtures, with their tokenizers.
  *
  * The token belongs to the account `docs-user` (a member of `raven-fixtures`), which may create
  * repositories and upload to them: the "share your model" examples push there.
@@ -57,6 +59,9 @@ async function serve(root: string): Promise<{ endpoint: string; close(): Promise
       },
       'raven-fixtures/bert-mini-mlm': { folder: join(root, 'fixtures', 'bert-mini-mlm') },
       'raven-fixtures/private-bert-tiny': { folder: tiny, private: true },
+      'raven-fixtures/gpt2-tiny': { folder: join(root, 'fixtures', 'gpt2-tiny') },
+      'raven-fixtures/llama-tiny': { folder: join(root, 'fixtures', 'llama-tiny') },
+      'raven-fixtures/gemma-tiny': { folder: join(root, 'fixtures', 'gemma-tiny') },
     },
     tokens: [],
     users: { [DOCS_TOKEN]: { name: DOCS_USER, orgs: ['raven-fixtures'] } },

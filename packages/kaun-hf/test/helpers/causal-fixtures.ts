@@ -28,5 +28,5 @@ export const causalReference = (name: CausalFixture): CausalReference => JSON.pa
 /** The largest absolute difference between two tensors of one shape. */
 export async function maxDiff(a: import('@raven/nx').Tensor, b: import('@raven/nx').Tensor): Promise<number> {
   const nx = await import('@raven/nx');
-  return nx.item(nx.scope(() => nx.max(nx.abs(nx.sub(a, b))))) as number;
+  return nx.scope(() => nx.item(nx.max(nx.abs(nx.sub(a, b))))) as number;
 }
