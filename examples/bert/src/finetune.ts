@@ -253,7 +253,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   };
   if (state.step < totalSteps && epoch < epochs) {
     const fit = await Train.fit(trainer, state, trainBatches(train, batchSize, seed, epoch, skip), {
-      epochs: epochs - epoch,
+      epochs,
       initialEpoch: epoch,
       progress: options.progress ?? 'auto',
       callbacks: {

@@ -15,9 +15,16 @@ import type { Batch, Callbacks, Trainer, TrainState } from './types.js';
 
 /** Options of {@link fit}. */
 export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
-  /** Number of epochs; default 1. */
+  /**
+   * The epoch to stop at: training runs epochs `initialEpoch` to `epochs - 1`, as Keras'
+   * `fit(epochs, initial_epoch)`. Default 1. Without `initialEpoch` it is the number of epochs.
+   */
   epochs?: number;
-  /** Index of the first epoch (to resume; shuffles depend on it); default 0. */
+  /**
+   * Index of the first epoch, to continue a run (shuffles and the progress line depend on it):
+   * `{initialEpoch: 3, epochs: 5}` runs epochs 3 and 4 (printed 4/5 and 5/5). Default 0. An
+   * `initialEpoch` past `epochs` is an error (nothing would train).
+   */
   initialEpoch?: number;
   /** Data evaluated after each epoch (logged as `val_loss`, `val_<metric>`); default none. */
   validation?: Iterable<Batch<In, Y>>;
@@ -81,6 +88,9 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
   const first = options.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new KaunError(`${fn}: epochs must be a non-negative integer, got ${String(epochs)}`);
   if (!Number.isInteger(first) || first < 0) throw new KaunError(`${fn}: initialEpoch must be a non-negative integer, got ${String(first)}`);
+  if (first > epochs) {
+    throw new KaunError(`${fn}: initialEpoch ${first} is past epochs ${epochs}, so nothing would train; epochs is the epoch to stop at (as Keras): {initialEpoch: ${first}, epochs: ${first + epochs}} runs ${epochs} more`);
+  }
   const callbacks = orderCallbacks(options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks]);
   const batchHooks = callbacks.filter((c) => typeof c.onBatchEnd === 'function');
   const reporter = makeReporter(options.progress);
@@ -95,13 +105,13 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
   if (resume) Object.assign(history, resume.position.history);
 
   for (const c of callbacks) await c.onTrainBegin?.({ state });
-  for (let epoch = resume?.position.epoch ?? first; epoch < first + epochs && !stopped; epoch++) {
+  for (let epoch = resume?.position.epoch ?? first; epoch < epochs && !stopped; epoch++) {
     for (const c of callbacks) await c.onEpochBegin?.({ epoch, state });
     const t0 = performance.now();
     const here = resume?.position.epoch === epoch ? resume.position : undefined; // the resumed epoch
     const { items: all, owned } = epochOf(fn, data, epoch);
     const items = here === undefined || here.batch === 0 ? all : skipDone(all, here.batch, owned);
-    reporter?.epochStart(epoch, first + epochs - 1, (data as { length?: unknown }).length as number | undefined);
+    reporter?.epochStart(epoch, epochs - 1, (data as { length?: unknown }).length as number | undefined);
     const accs = accumulators(trainer.metrics);
     const onOutput = accs.length === 0 ? undefined : (y: Out, t: Y) => { const preds = trainer.predictions(y); for (const [, a] of accs) a.update(preds, t as nx.Tensor); };
     if (here) restoreMetrics(accs, here.metrics);
