@@ -9,12 +9,15 @@ import { Layer } from '@raven/kaun';
 /** The models the example offers. */
 export type ModelName = 'mlp' | 'cnn';
 
+/** Hidden units of the MLP. */
+export const MLP_HIDDEN = 256;
+
 /** 784 -> 256 -> 10 with ReLU. Params: `0.weight` [256, 784], `0.bias`, `2.weight` [10, 256], `2.bias`. */
 export function mlp(): Layer.Layer {
   return Layer.sequential([
-    Layer.linear({ inFeatures: 784, outFeatures: 256 }),
+    Layer.linear({ inFeatures: 784, outFeatures: MLP_HIDDEN }),
     Layer.relu(),
-    Layer.linear({ inFeatures: 256, outFeatures: 10 }),
+    Layer.linear({ inFeatures: MLP_HIDDEN, outFeatures: 10 }),
   ]);
 }
 
