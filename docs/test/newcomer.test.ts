@@ -20,8 +20,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** The fenced blocks of `lang` in a Markdown section (from its heading to the next heading of the same or a higher level). */
 function blocksIn(file: string, heading: string, lang: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');
-  const start = text.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`${file}: no section "${heading}"`);
+  const start = text.startsWith(`${heading}\n`) ? -1 : text.indexOf(`\n${heading}\n`);
+  if (start < 0 && !text.startsWith(`${heading}\n`)) throw new Error(`${file}: no section "${heading}"`);
   const level = heading.match(/^#+/)![0].length;
   const rest = text.slice(start + heading.length + 2);
   const end = rest.search(new RegExp(`\\n#{1,${level}} `));
@@ -142,6 +142,48 @@ describe('the first hour', () => {
     expect(errors, r.stdout + r.stderr).toHaveLength(1);
     expect(errors[0]).toMatch(/bad\.ts\(2,\d+\): error TS2353: .*'dim' does not exist in type 'ReduceOptions'/);
   }, 300_000);
+
+  it("guide 04's Hub and BERT sections run offline with the command the guide gives (the docs' Hub)", async () => {
+    const command = blocksIn('docs/04-checkpoints-and-pretrained.md', '# Checkpoints and pretrained models', 'sh').join('\n').split('\n').find((l) => l.startsWith('npm run docs:hub -- '));
+    expect(command, 'guide 04 says how to run it with the docs Hub').toBeDefined();
+    const file = command!.split(/\s+/).at(-1)!;
+    const dir = join(work, 'hub');
+    mkdirSync(join(dir, dirname(file)), { recursive: true });
+    writeFileSync(join(dir, file), [
+      "import { Bert, loadConfig } from '@raven/kaun-hf';",
+      "const bert = await Bert.fromPretrained('raven-fixtures/bert-tiny', { logger: false });",
+      'console.log(bert.config.hidden_size, bert.tokenizer!.tokenize(\'Unaffable\').join(\' \'));',
+      "const priv = await loadConfig('raven-fixtures/private-bert-tiny'); // needs the token the command sets",
+      "console.log('private', priv['num_labels']);",
+    ].join('\n'));
+    const r = await sh(command!, dir);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('32 una ##ffa ##ble');
+    expect(r.stdout).toContain('private 2');
+  }, 300_000);
+
+  it('npm run docs:hub alone serves the fixtures and prints how to use it', async () => {
+    // its own process group: stopping it stops npm, the shell and the server together
+    const child = spawn('npm', ['run', 'docs:hub'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' }, detached: true });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    try {
+      let err = '';
+      const env = await new Promise<Record<string, string>>((done, fail) => {
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /export HF_ENDPOINT=(\S+) HF_TOKEN=(\S+)/.exec(err);
+          if (m) done({ HF_ENDPOINT: m[1]!, HF_TOKEN: m[2]! });
+        });
+        child.once('exit', (code) => fail(new Error(`docs:hub exited (${code}):\n${err}`)));
+      });
+      const { loadConfig } = await import('@raven/kaun-hf');
+      const config = await loadConfig('raven-fixtures/private-bert-tiny', { endpoint: env['HF_ENDPOINT']!, token: env['HF_TOKEN']!, cacheDir: join(work, 'hub-cache') });
+      expect(config['hidden_size']).toBe(32);
+    } finally {
+      process.kill(-child.pid!, 'SIGINT');
+      await exited;
+    }
+  }, 120_000);
 
   describe('mistakes stop with an error that names the problem', () => {
     for (const m of MISTAKES) {
