@@ -16,11 +16,13 @@
 import { initBackend } from './backend/select.js';
 import { setDisposedCheck } from './disposed/guard.js';
 import { registerApi } from './disposed/where.js';
+import { installInspect } from './ops/inspect.js';
 import * as self from './index.js';
 
 await initBackend();
 setDisposedCheck(true); // a freed tensor is a DisposedTensorError naming the function, not a crash in TF.js
 registerApi(self);
+installInspect(); // console.log(tensor) prints its values, like nx.format
 
 export { backendInfo, useBackend, type BackendInfo, type BackendName, type NativeInfo } from './backend/select.js';
 export * from './errors.js';

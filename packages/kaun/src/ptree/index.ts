@@ -13,5 +13,5 @@
  * @module
  */
 export { type Tree, type TreeDict, type Flattened, map, map2, mapWithPath, fold, leaves, flatten } from './tree.js';
-export { flattenWithPaths, fromPaths, paths, get, has } from './paths.js';
+export { flattenWithPaths, fromPaths, paths, get, getTensor, has } from './paths.js';
 export { type FormatOptions, zerosLike, onesLike, countParameters, sameStructure, dispose, format } from './utils.js';

@@ -127,6 +127,19 @@ export function get(tree: Tree, path: string): Tree {
   return node;
 }
 
+/**
+ * The tensor at `path`, typed as one: {@link get} for a leaf, without a cast.
+ * @throws TreeStructureError when the path does not exist, or names a list or dict (the message
+ *   lists its keys).
+ * @example `const w = Ptree.getTensor(params, '0.weight'); // nx.Tensor`
+ */
+export function getTensor(tree: Tree, path: string): Tensor {
+  const node = get(tree, path);
+  if (nx.isTensor(node)) return node;
+  const keys = Array.isArray(node) ? node.map((_, i) => String(i)) : Object.keys(node);
+  throw new TreeStructureError(`Ptree.getTensor: '${path}' is a ${Array.isArray(node) ? 'list' : 'dict'}, not a tensor (its keys: ${keys.length > 0 ? keys.join(', ') : 'none'})`);
+}
+
 /** Whether `path` names a leaf or subtree of `tree`. */
 export function has(tree: Tree, path: string): boolean {
   try {

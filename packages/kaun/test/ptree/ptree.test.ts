@@ -135,6 +135,15 @@ describe('Ptree paths and errors', () => {
     expect(Ptree.has(tree, 'layers.0.bias')).toBe(false);
   });
 
+  it('getTensor gives a leaf typed as a tensor (no cast), and names what the path holds otherwise', () => {
+    const tree = { layers: [{ weight: w }] };
+    const t: nx.Tensor = Ptree.getTensor(tree, 'layers.0.weight');
+    expect(t).toBe(w);
+    expect(() => Ptree.getTensor(tree, 'layers.0')).toThrow(/^Ptree\.getTensor: 'layers\.0' is a dict, not a tensor \(its keys: weight\)$/);
+    expect(() => Ptree.getTensor(tree, 'layers')).toThrow(/'layers' is a list, not a tensor \(its keys: 0\)/);
+    expect(() => Ptree.getTensor(tree, 'layers.0.bias')).toThrow(/has no key 'bias'/);
+  });
+
   it('rebuild checks the leaf count', () => {
     const { rebuild } = Ptree.flatten({ a: w, b });
     expect(() => rebuild([w])).toThrow(/expected 2 leaves, got 1/);

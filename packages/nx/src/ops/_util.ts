@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DisposedTensorError, DTypeError, ShapeError, ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 
 /** A tensor, or a plain number/boolean promoted to a scalar tensor. */
@@ -47,6 +48,40 @@ export function normAxes(op: string, axis: number | number[] | undefined, rank: 
   const out = list.map((a) => normAxis(op, a, rank));
   if (new Set(out).size !== out.length) throw new ValueError(`nx.${op}: repeated axis in [${list.join(', ')}]`);
   return out.sort((p, q) => p - q);
+}
+
+/**
+ * The axis option of functions that work along one axis (`nx.softmax`, `nx.concatenate`, ...):
+ * `{axis}`, as every nx function with an optional axis takes it.
+ */
+export interface AxisOptions {
+  /** The axis; negative counts from the end. The default is the function's. */
+  axis?: number;
+}
+
+/** The axes option of functions that work along some axes (`nx.squeeze`, `nx.flip`). */
+export interface AxesOptions {
+  /** One axis or a list; negative counts from the end. Default: the function's (all axes). */
+  axis?: number | number[];
+}
+
+const AXIS_KEYS: OptionKeys<AxisOptions> = { axis: true };
+
+/**
+ * The axis given as `{axis}` or, as these functions took it before, a bare number; `fallback`
+ * when absent. Not normalised. @internal
+ */
+export function axisArg(op: string, arg: AxisOptions | number | undefined, fallback: number): number {
+  if (typeof arg === 'number') return arg;
+  checkOptions(`nx.${op}`, arg, AXIS_KEYS);
+  return arg?.axis ?? fallback;
+}
+
+/** {@link axisArg} for one axis or a list; `undefined` when absent. @internal */
+export function axesArg(op: string, arg: AxesOptions | number | number[] | undefined): number | number[] | undefined {
+  if (typeof arg === 'number' || Array.isArray(arg)) return arg;
+  checkOptions(`nx.${op}`, arg, AXIS_KEYS);
+  return arg?.axis;
 }
 
 /**

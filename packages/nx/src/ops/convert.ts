@@ -53,17 +53,19 @@ export function toTypedArray(x: Tensor): TypedArray {
 }
 
 /**
- * The single value of a one-element tensor (any shape of size 1), as a number, or a boolean
- * for bool. The usual way to read a loss.
+ * The single value of a one-element tensor (any shape of size 1): a number, or a boolean for a
+ * bool tensor. The usual way to read a loss. Typed `number` by default, as a loss or a metric is;
+ * for a bool tensor say so: `nx.item<boolean>(flag)` (as TF.js's `dataSync<D>()`, the type
+ * argument is not checked against the tensor's dtype).
  * @throws ValueError when the tensor does not hold exactly one element (the message gives its
  *   shape) or has been disposed.
- * @example `const lossValue = nx.item(loss);`
+ * @example `const lossValue = nx.item(loss); // number`
  */
-export function item(x: Tensor): number | boolean {
+export function item<T extends number | boolean = number>(x: Tensor): T {
   readable('item', x);
   if (x.size !== 1) throw new ValueError(`nx.item: expected a tensor with one element, got shape ${fmtShape(x.shape)} (${x.size} elements); reduce it first or use nx.toArray`);
   const v = x.dataSync()[0] as number;
-  return x.dtype === 'bool' ? v !== 0 : v;
+  return (x.dtype === 'bool' ? v !== 0 : v) as T;
 }
 
 /** Options of {@link format}. */

@@ -6,11 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { checkDType, fmtShape, normAxis } from './_util.js';
+import { axisArg, checkDType, fmtShape, normAxis, type AxisOptions } from './_util.js';
 
-/** Softmax along `axis` (default -1), computed stably. */
-export function softmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('softmax', axis, x.rank);
+/**
+ * Softmax along an axis (default -1, the last), computed stably: `nx.softmax(x, { axis: 1 })`,
+ * as every nx function with an optional axis takes it (a bare number, `nx.softmax(x, 1)`, works too).
+ */
+export function softmax(x: Tensor, options: AxisOptions | number = {}): Tensor {
+  const a = normAxis('softmax', axisArg('softmax', options, -1), x.rank);
   if (a === x.rank - 1) return tf.tidy(() => tf.softmax(x.dtype === 'float32' ? x : tf.cast(x, 'float32')));
   return tf.tidy(() => {
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
@@ -19,9 +22,9 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   });
 }
 
-/** `log(softmax(x))` along `axis` (default -1), computed stably. */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const a = normAxis('logSoftmax', axis, x.rank);
+/** `log(softmax(x))` along an axis (default -1), computed stably; the axis as for {@link softmax}. */
+export function logSoftmax(x: Tensor, options: AxisOptions | number = {}): Tensor {
+  const a = normAxis('logSoftmax', axisArg('logSoftmax', options, -1), x.rank);
   return tf.tidy(() => {
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
     // last axis: TF.js's op has a cheap closed-form gradient (dy - softmax * sum(dy))

@@ -45,13 +45,21 @@ export const logsumexp = reducer('logsumexp', (x, a, k) => tf.logSumExp(x, a, k)
 
 /** Options of {@link variance} and {@link std}. */
 export interface VarianceOptions extends ReduceOptions {
-  /** Delta degrees of freedom: divide by `n - ddof`; default 0 (population variance, as NumPy). */
+  /**
+   * Delta degrees of freedom: divide by `n - ddof`. Default 0, the population variance, as NumPy
+   * and JAX. **PyTorch differs**: `torch.var`/`torch.std` default to the unbiased estimator
+   * (`correction=1`); pass `{ ddof: 1 }` to get PyTorch's numbers.
+   */
   ddof?: number;
 }
 
 const VARIANCE_KEYS: OptionKeys<VarianceOptions> = { axis: true, keepDims: true, ddof: true };
 
-/** Variance over axes (NumPy's `var`, `ddof` default 0); float32. */
+/**
+ * Variance over axes, float32: NumPy's `var`, dividing by `n - ddof` with `ddof` default 0 (the
+ * population variance). PyTorch's `torch.var` divides by `n - 1` by default: `{ ddof: 1 }` matches it.
+ * @example `nx.variance(x, { axis: 0, ddof: 1 })` is `torch.var(x, dim=0)`.
+ */
 export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
   checkOptions('nx.variance', options, VARIANCE_KEYS);
   const axes = normAxes('variance', options.axis, x.rank);
@@ -65,7 +73,11 @@ export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
   });
 }
 
-/** Standard deviation over axes (`sqrt(variance)`, `ddof` default 0); float32. */
+/**
+ * Standard deviation over axes (`sqrt(variance)`), float32, with `ddof` default 0 as NumPy.
+ * PyTorch's `torch.std` defaults to the unbiased estimator: `{ ddof: 1 }` matches it.
+ * @example `nx.std(x, { ddof: 1 })` is `torch.std(x)`.
+ */
 export function std(x: Tensor, options: VarianceOptions = {}): Tensor {
   checkOptions('nx.std', options, VARIANCE_KEYS);
   return tf.tidy(() => tf.sqrt(variance(x, options)));

@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
-import { broadcastShapes, fmtShape, normAxes, normAxis } from './_util.js';
+import { axesArg, axisArg, broadcastShapes, fmtShape, normAxes, normAxis, type AxesOptions, type AxisOptions } from './_util.js';
+
+export type { AxesOptions, AxisOptions } from './_util.js';
 
 /**
  * Gives `x` a new shape with the same number of elements; one length may be `-1` (inferred).
@@ -48,8 +50,12 @@ export function swapAxes(x: Tensor, a: number, b: number): Tensor {
   return tf.transpose(x, p);
 }
 
-/** Removes axes of length 1 (all of them, or the given ones). @throws ShapeError if a given axis is not 1. */
-export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
+/**
+ * Removes axes of length 1: all of them, or the given ones (`nx.squeeze(x, { axis: 0 })`; a bare
+ * number or list works too). @throws ShapeError if a given axis is not 1.
+ */
+export function squeeze(x: Tensor, options: AxesOptions | number | number[] = {}): Tensor {
+  const axis = axesArg('squeeze', options);
   if (axis === undefined) return tf.reshape(x, x.shape.filter((d) => d !== 1));
   const axes = normAxes('squeeze', axis, x.rank);
   for (const a of axes) if (x.shape[a] !== 1) throw new ShapeError(`nx.squeeze: axis ${a} of ${fmtShape(x.shape)} has length ${x.shape[a]}, not 1`);
@@ -65,10 +71,12 @@ export function expandDims(x: Tensor, axis: number): Tensor {
 }
 
 /**
- * Joins tensors along an existing axis (default 0).
+ * Joins tensors along an existing axis: `nx.concatenate([a, b], { axis: 1 })` (default 0; a bare
+ * number works too).
  * @throws ShapeError naming the shapes when they differ off the axis.
  */
-export function concatenate(xs: Tensor[], axis = 0): Tensor {
+export function concatenate(xs: Tensor[], options: AxisOptions | number = {}): Tensor {
+  const axis = axisArg('concatenate', options, 0);
   if (xs.length === 0) throw new ValueError('nx.concatenate: needs at least one tensor');
   const r = xs[0]!.rank;
   const a = normAxis('concatenate', axis, r);
@@ -84,8 +92,12 @@ export function concatenate(xs: Tensor[], axis = 0): Tensor {
   return tf.concat(xs, a);
 }
 
-/** Stacks tensors of equal shape along a new axis (default 0). @throws ShapeError if shapes differ. */
-export function stack(xs: Tensor[], axis = 0): Tensor {
+/**
+ * Stacks tensors of equal shape along a new axis: `nx.stack(xs, { axis: 1 })` (default 0; a bare
+ * number works too). @throws ShapeError if shapes differ.
+ */
+export function stack(xs: Tensor[], options: AxisOptions | number = {}): Tensor {
+  const axis = axisArg('stack', options, 0);
   if (xs.length === 0) throw new ValueError('nx.stack: needs at least one tensor');
   for (const t of xs) {
     if (t.rank !== xs[0]!.rank || t.shape.some((d, i) => d !== xs[0]!.shape[i])) {
@@ -99,11 +111,12 @@ export function stack(xs: Tensor[], axis = 0): Tensor {
 }
 
 /**
- * Splits along `axis` (default 0) into `sections` equal parts, or into parts of the given sizes.
+ * Splits along an axis into `sections` equal parts, or into parts of the given sizes:
+ * `nx.split(x, 3, { axis: 1 })` (default axis 0; a bare number works too).
  * @throws ShapeError if the axis does not divide evenly or sizes do not add up.
  */
-export function split(x: Tensor, sections: number | number[], axis = 0): Tensor[] {
-  const a = normAxis('split', axis, x.rank);
+export function split(x: Tensor, sections: number | number[], options: AxisOptions | number = {}): Tensor[] {
+  const a = normAxis('split', axisArg('split', options, 0), x.rank);
   const n = x.shape[a]!;
   if (typeof sections === 'number') {
     if (!Number.isInteger(sections) || sections <= 0 || n % sections !== 0) {
@@ -137,8 +150,9 @@ export function tile(x: Tensor, reps: number[]): Tensor {
   return tf.tile(x, r);
 }
 
-/** Reverses the order of elements along the given axes (all when omitted). */
-export function flip(x: Tensor, axis?: number | number[]): Tensor {
+/** Reverses the order of elements along the given axes, `{ axis }` (all when omitted; a bare number or list works too). */
+export function flip(x: Tensor, options: AxesOptions | number | number[] = {}): Tensor {
+  const axis = axesArg('flip', options);
   if (x.rank === 0) return tf.clone(x);
   const axes = normAxes('flip', axis, x.rank);
   // the wasm backend's Reverse corrupts memory on bool tensors: reverse them as int32
