@@ -2,7 +2,7 @@
  * `@raven/kaun-hf`: the Hugging Face Hub client (download with a cache, config, weights incl.
  * sharded checkpoints) and Hugging Face format models for `@raven/kaun`: BERT, and causal
  * language models (GPT-2, Llama, Gemma) with generation.
- * @packageDocumentation
+ * @module @raven/kaun-hf
  */
 export * from './errors.js';
 export * from './hub/index.js';

@@ -8,7 +8,7 @@
  * - {@link Datasets}: MNIST and Fashion-MNIST.
  * - {@link Callback}: built-in `fit` callbacks (plateau learning rate, CSV/JSONL/TensorBoard logging).
  * - {@link CheckpointManager}: periodic, rotating, best-keeping checkpoints for `Train.fit`, and exact resumption.
- * @packageDocumentation
+ * @module @raven/kaun
  */
 export * from './errors.js';
 export * as Ptree from './ptree/index.js';

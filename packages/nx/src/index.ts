@@ -11,7 +11,7 @@
  * const y = nx.scope(() => nx.sum(nx.matmul(x, x), { axis: 1 }));
  * console.log(nx.toArray(y)); // [17, 37]
  * ```
- * @packageDocumentation
+ * @module @raven/nx
  */
 import { initBackend } from './backend/select.js';
 import { setDisposedCheck } from './disposed/guard.js';
