@@ -4,11 +4,12 @@
  * guide's tsconfig, and the mistakes new users make, each of which must stop with an error that
  * names the problem (not a crash inside TF.js, not a silently ignored option).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from './run.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // inside the checkout, as the README asks, so the package names resolve through node_modules
@@ -119,9 +120,9 @@ describe('the first hour', () => {
     expect(probs.map((p) => (p > 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
   }, 300_000);
 
-  it('npm run build, lint and bench resolve the workspace (turbo plans every package, nx first)', () => {
+  it('npm run build, lint and bench resolve the workspace (turbo plans every package, nx first)', async () => {
     // turbo refuses a workspace without packageManager ("Missing packageManager field"); a dry run plans without building
-    const r = spawnSync(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', 'lint', 'bench', '--dry=json'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const r = await run(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', 'lint', 'bench', '--dry=json'], { cwd: root, timeout: 120_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const tasks = (JSON.parse(r.stdout) as { tasks: Array<{ taskId: string; dependencies: string[] }> }).tasks;
     for (const pkg of ['@raven/nx', '@raven/kaun', '@raven/kaun-hf']) for (const t of ['build', 'lint', 'bench']) expect(tasks.map((x) => x.taskId)).toContain(`${pkg}#${t}`);
@@ -130,14 +131,14 @@ describe('the first hour', () => {
     expect(deps('@raven/kaun-hf#build')).toEqual(expect.arrayContaining(['@raven/nx#build', '@raven/kaun#build']));
   }, 120_000);
 
-  it("the guide's tsconfig type-checks a scratch project against the packages and rejects {dim: 1}", () => {
+  it("the guide's tsconfig type-checks a scratch project against the packages and rejects {dim: 1}", async () => {
     const [tsconfig] = blocksIn('docs/01-getting-started.md', '### Type-checking your own code', 'json');
     const dir = join(work, 'scratch');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'tsconfig.json'), tsconfig!);
     writeFileSync(join(dir, 'good.ts'), "import * as nx from '@raven/nx';\nimport { Optim } from '@raven/kaun';\nexport const s = nx.sum(nx.ones([2, 2]), { axis: 1 });\nexport const o = Optim.adam({ lr: 1e-3 });\n");
     writeFileSync(join(dir, 'bad.ts'), "import * as nx from '@raven/nx';\nexport const s = nx.sum(nx.ones([2, 2]), { dim: 1 });\n");
-    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    const r = await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: root, timeout: 240_000 });
     const errors = r.stdout.split('\n').filter((l) => /error TS/.test(l));
     expect(errors, r.stdout + r.stderr).toHaveLength(1);
     expect(errors[0]).toMatch(/bad\.ts\(2,\d+\): error TS2353: .*'dim' does not exist in type 'ReduceOptions'/);
