@@ -34,12 +34,15 @@ export class LossMean {
   #sum: Tensor | undefined;
   #count = 0;
 
-  /** Takes ownership of `loss` (a scalar) with weight `n`. */
+  /**
+   * Takes ownership of `loss` (a scalar) with weight `n`. The losses already held are folded
+   * first, so `loss` itself stays alive until the next `add` (the batch callbacks read it).
+   */
   add(loss: Tensor, n: number): void {
+    if (this.#pending.length >= FLUSH_EVERY) this.flush();
     this.#pending.push(loss);
     this.#sizes.push(n);
     this.#count += n;
-    if (this.#pending.length >= FLUSH_EVERY) this.flush();
   }
 
   /** Folds the pending losses into the running sum (a handful of ops). */

@@ -122,6 +122,17 @@ describe('Train', () => {
     expect(r.history['loss']![0]).toBeCloseTo((losses[0]! + losses[1]!) / 2, 5);
   });
 
+  it('onBatchEnd can read every batch loss, however many batches an epoch has', async () => {
+    const { layer, vars } = scalarModel(0);
+    const trainer = Train.make({ model: layer, optimizer: Optim.sgd({ lr: 0.001 }), loss: Loss.mse });
+    const x = Float32Array.from({ length: 150 }, (_, i) => (i % 7) - 3);
+    const data = Data.fromArrays({ x: { data: x, shape: [150, 1] }, y: { data: x.map((v) => 2 * v), shape: [150, 1] } }).batch(1);
+    const losses: number[] = [];
+    const r = await Train.fit(trainer, Train.makeState(trainer, vars), data, { epochs: 1, progress: false, callbacks: { onBatchEnd: ({ loss }) => { losses.push(Number(nx.item(loss))); } } });
+    expect(losses).toHaveLength(150); // past the running mean's folds every 64 batches
+    expect(r.history['loss']![0]).toBeCloseTo(losses.reduce((a, b) => a + b, 0) / 150, 4);
+  });
+
   it('does not leak: live tensors are flat across epochs with metrics and validation', async () => {
     const x = Float32Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i));
     const y = Int32Array.from({ length: 64 }, (_, i) => i % 3);

@@ -54,8 +54,6 @@ export interface CausalLMSpec<C> {
   config: C;
   modelType: string;
   numLayers: number;
-  vocabSize: number;
-  hiddenSize: number;
   /** Learned positions limit the length; undefined for RoPE. */
   maxPositions: number | undefined;
   generation: GenerationDefaults;

@@ -125,8 +125,6 @@ export function gpt2LMHeadModel(config: Gpt2Config, generation?: GenerationDefau
     config,
     modelType: 'gpt2',
     numLayers: config.n_layer,
-    vocabSize: config.vocab_size,
-    hiddenSize: config.n_embd,
     maxPositions: config.n_positions,
     generation: gen,
     hf: {

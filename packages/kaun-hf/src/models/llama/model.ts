@@ -157,8 +157,6 @@ export function decoderForCausalLM<C extends DecoderConfig>(config: C, variant: 
     config,
     modelType: config.model_type,
     numLayers: config.num_hidden_layers,
-    vocabSize: config.vocab_size,
-    hiddenSize: config.hidden_size,
     maxPositions: undefined,
     generation: gen,
     hf,
