@@ -22,8 +22,11 @@ describe('API reference', () => {
       expect(r.stdout + r.stderr).not.toMatch(/\[warning\]|\[error\]/);
       type Node = { name: string; kind: number; children?: Node[] };
       const api = JSON.parse(readFileSync(join(out, 'api.json'), 'utf8')) as Node;
-      const modules = api.children!.map((m) => m.name).sort();
-      expect(modules).toEqual(['@raven/kaun', '@raven/kaun-hf', '@raven/nx']);
+      // one module per entry point, titled with its package's name
+      const entries = (JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { entryPoints: string[] }).entryPoints;
+      const packages = entries.map((e) => (JSON.parse(readFileSync(join(root, e.replace(/\/src\/index\.ts$/, '/package.json')), 'utf8')) as { name: string }).name);
+      expect(api.children!.map((m) => m.name).sort()).toEqual([...packages].sort());
+      expect(packages).toEqual(expect.arrayContaining(['@raven/kaun', '@raven/kaun-hf', '@raven/nx']));
       const namespaces = (m: string) => api.children!.find((c) => c.name === m)!.children!.filter((c) => c.kind === 4).map((c) => c.name);
       expect(namespaces('@raven/kaun')).toEqual(expect.arrayContaining(['Checkpoint', 'Data', 'Init', 'Layer', 'Loss', 'Metric', 'Optim', 'Ptree', 'Train']));
       expect(namespaces('@raven/nx')).toEqual(expect.arrayContaining(['dtypes', 'io', 'random']));

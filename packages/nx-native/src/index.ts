@@ -6,7 +6,7 @@
  * or Python's), links it to that TensorFlow's libraries where they are, checks it, and installs
  * the package from the npm registry without its download script. Use the `raven-nx-native`
  * command; the functions here are what it runs.
- * @packageDocumentation
+ * @module @raven/nx-native
  */
 export { install, type InstallOptions, type InstallResult } from './install.js';
 export { check, type CheckOptions, type CheckResult, type Finding } from './doctor.js';
