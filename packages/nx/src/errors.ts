@@ -90,6 +90,42 @@ export class SafetensorsFormatError extends NxError {
   }
 }
 
+/**
+ * A tensor's bytes (or its dtype and shape) do not match the checksum stored with it: the file
+ * is corrupt or was edited. Raised when loading a file written with checksums (the default of
+ * `nx.io.saveSafetensors` and kaun's `Checkpoint.save`); `verify: false` skips the check.
+ */
+export class ChecksumError extends SafetensorsFormatError {
+  /** The tensor that failed, when one did. */
+  readonly tensor: string | undefined;
+  /** Creates the error. */
+  constructor(message: string, tensor: string | undefined) {
+    super(message);
+    this.name = 'ChecksumError';
+    this.tensor = tensor;
+  }
+}
+
+/**
+ * A write ran out of disk space (ENOSPC) or quota (EDQUOT). The message names the file, how
+ * many bytes it needed and how many were free; the previous file is intact and the partial
+ * temporary file was removed.
+ */
+export class DiskFullError extends NxError {
+  /** The file being written. */
+  readonly path: string;
+  /** Bytes the write needed in all, when known. */
+  readonly bytesNeeded: number | undefined;
+  /** Bytes free on that file system when the write failed, when known. */
+  readonly bytesFree: number | undefined;
+  /** Creates the error; `cause` is the file system's error. */
+  constructor(message: string, info: { path: string; bytesNeeded?: number | undefined; bytesFree?: number | undefined }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DiskFullError';
+    ({ path: this.path, bytesNeeded: this.bytesNeeded, bytesFree: this.bytesFree } = info);
+  }
+}
+
 /** An index is out of bounds for the axis it indexes (as NumPy's `IndexError`). */
 export class IndexError extends NxError {
   /** Creates an index error. */

@@ -1,9 +1,9 @@
 /**
- * Checkpoint file names: where a save writes (single file, shards, index), where a load reads,
- * shard names from an index checked to stay inside the folder, and stale-shard cleanup.
+ * Checkpoint file names: where a save writes (single file, shards, index), where a load looks,
+ * and shard names from an index checked to stay inside the folder.
  * @module
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CheckpointError } from '../errors.js';
 
@@ -22,19 +22,12 @@ export interface CheckpointFiles {
   index: string;
 }
 
-async function isDir(path: string): Promise<boolean> {
+async function kindOf(path: string): Promise<'dir' | 'file' | 'other' | 'none'> {
   try {
-    return (await stat(path)).isDirectory();
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
   } catch {
-    return false;
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+    return 'none';
   }
 }
 
@@ -47,71 +40,98 @@ export function filesFor(file: string): CheckpointFiles {
 }
 
 /**
- * Where a save goes: an existing folder (or a path ending in `/`) means `{folder}/model.safetensors`.
+ * Where a save goes. One rule: a path ending in `.safetensors` is the checkpoint's file
+ * (`out/model.safetensors`, or shards beside it with an index `out/model.safetensors.index.json`);
+ * any other path is a folder that gets `model.safetensors` (or its shards and index) inside.
+ * @throws CheckpointError when a folder path is an existing file.
  */
-export async function saveTarget(path: string): Promise<CheckpointFiles> {
-  if (path.endsWith('/') || path.endsWith(sep) || (await isDir(path))) return filesFor(join(path, DEFAULT_FILE));
-  return filesFor(path);
+export async function saveTarget(path: string, where: string): Promise<CheckpointFiles> {
+  if (path.endsWith('.safetensors') && !path.endsWith('/') && !path.endsWith(sep)) return filesFor(path);
+  if ((await kindOf(path)) === 'file') {
+    throw new CheckpointError(`${where}: ${path} is a file, but a checkpoint path without the .safetensors extension names a folder (to hold model.safetensors); pass a path ending in .safetensors, or another folder`);
+  }
+  return filesFor(join(path, DEFAULT_FILE));
 }
 
-/** The `i`-th (1-based) of `n` shard names: `{prefix}-00001-of-00003.safetensors`. */
+/** The `i`-th (1-based) of `n` shard names, as Hugging Face names them: `{prefix}-00001-of-00003.safetensors`. */
 export function shardName(prefix: string, i: number, n: number): string {
   const pad = (k: number) => String(k).padStart(5, '0');
   return `${prefix}-${pad(i)}-of-${pad(n)}.safetensors`;
+}
+
+/**
+ * A shard name unique to one save, used when the usual name is taken (by the checkpoint being
+ * replaced): `{prefix}.{saveId}-00001-of-00003.safetensors`. It still fits transformers'
+ * `(.*?)-\d{5}-of-\d{5}` pattern, so transformers' own saves clean it up too.
+ */
+export function uniqueShardName(prefix: string, saveId: string, i: number, n: number): string {
+  return shardName(`${prefix}.${saveId}`, i, n);
 }
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/**
- * Removes files of an earlier save of the same name that the new one does not use: shards
- * `{prefix}-NNNNN-of-NNNNN.safetensors` not in `keep`, and `extra` paths (the index or the single
- * file). Missing files are fine.
- */
-export async function removeStale(files: CheckpointFiles, keep: ReadonlySet<string>, extra: string[]): Promise<void> {
-  const pattern = new RegExp(`^${escapeRegExp(files.prefix)}-\\d{5}-of-\\d{5}\\.safetensors$`);
-  let names: string[] = [];
-  try {
-    names = await readdir(files.dir);
-  } catch {
-    return;
-  }
-  const victims = [...extra.filter((p) => names.includes(basename(p))), ...names.filter((n) => pattern.test(n) && !keep.has(n)).map((n) => join(files.dir, n))];
-  for (const v of victims) await unlink(v).catch(() => undefined);
+/** Whether `name` is a shard name of checkpoint `prefix` (usual or unique to a save). */
+export function isShardName(prefix: string, name: string): boolean {
+  return new RegExp(`^${escapeRegExp(prefix)}(?:\\.[0-9a-f]{16})?-\\d{5}-of-\\d{5}\\.safetensors$`).test(name);
 }
 
-/** What a load reads: one safetensors file, or an index and its folder. */
-export type LoadTarget = { kind: 'file'; file: string } | { kind: 'index'; index: string; dir: string };
+/** Any shard name: `{prefix}-00001-of-00004.safetensors` (also with a save id in the prefix). */
+const SHARD_RE = /-\d{5}-of-\d{5}\.safetensors$/;
+
+/** Where a load may find a checkpoint: its single file and/or its index (the single file wins). */
+export interface LoadCandidates {
+  /** The single file, when the path allows one. */
+  single?: string;
+  /** The index, when the path allows one. */
+  index?: string;
+  /** The folder shard names are relative to. */
+  dir: string;
+}
 
 /**
- * Resolves a load path: an index file (`*.json`); a `.safetensors` file; a folder holding
- * `model.safetensors.index.json` or `model.safetensors` (else a single index or a single
- * `.safetensors` file); or the name of a sharded save (`out/model.safetensors` whose index exists).
- * @throws CheckpointError when nothing is found, listing what was tried.
+ * Resolves a load path to candidates: an index file (`*.json`); a `.safetensors` path (that
+ * file, else its index `{path}.index.json`); a folder (`model.safetensors`, else
+ * `model.safetensors.index.json`, else the one checkpoint name the folder holds); an existing
+ * file of any other name. When both a single file and an index exist the single file is the
+ * checkpoint, as in transformers: a save commits by renaming its single file into place, or (when
+ * sharded) by writing its index and then removing the single file.
+ * @throws CheckpointError when the path holds nothing loadable, listing what was looked for.
  */
-export async function loadTarget(path: string, where: string): Promise<LoadTarget> {
-  if (await isDir(path)) {
-    const index = join(path, `${DEFAULT_FILE}.index.json`);
-    if (await isFile(index)) return { kind: 'index', index, dir: path };
-    const single = join(path, DEFAULT_FILE);
-    if (await isFile(single)) return { kind: 'file', file: single };
-    const names = await readdir(path);
-    const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
-    if (indexes.length === 1) return { kind: 'index', index: join(path, indexes[0]!), dir: path };
-    const files = names.filter((n) => n.endsWith('.safetensors'));
-    if (indexes.length === 0 && files.length === 1) return { kind: 'file', file: join(path, files[0]!) };
-    throw new CheckpointError(`${where}: folder ${path} holds no ${DEFAULT_FILE}.index.json or ${DEFAULT_FILE}` +
-      (indexes.length + files.length > 0 ? ` and several candidates (${[...indexes, ...files].join(', ')}); pass the file to load` : ''));
+export async function loadCandidates(path: string, where: string): Promise<LoadCandidates> {
+  if (typeof path !== 'string' || path === '') throw new CheckpointError(`${where}: path must be a non-empty string`);
+  const kind = await kindOf(path);
+  if (kind === 'dir') {
+    const files = filesFor(join(path, DEFAULT_FILE));
+    if ((await kindOf(files.file)) === 'file' || (await kindOf(files.index)) === 'file') return { single: files.file, index: files.index, dir: path };
+    const names = (await readdir(path)).filter((n) => !n.startsWith('.'));
+    const INDEX = '.safetensors.index.json';
+    const indexed = names.filter((n) => n.endsWith(INDEX)).map((n) => n.slice(0, -INDEX.length));
+    const prefixes = new Set(indexed);
+    for (const n of names) {
+      // a .safetensors file is a checkpoint of its own unless it is named as a shard (of an index
+      // here, or left by a sharded save that never committed its index)
+      if (n.endsWith('.safetensors') && !SHARD_RE.test(n)) prefixes.add(n.slice(0, -'.safetensors'.length));
+    }
+    if (prefixes.size === 1) {
+      const one = filesFor(join(path, `${[...prefixes][0]!}.safetensors`));
+      return { single: one.file, index: one.index, dir: path };
+    }
+    throw new CheckpointError(`${where}: folder ${path} holds no ${DEFAULT_FILE} or ${DEFAULT_FILE}.index.json` +
+      (prefixes.size > 0 ? ` and several checkpoints (${[...prefixes].sort().join(', ')}); pass the file to load` : ''));
   }
   if (path.endsWith('.json')) {
-    if (await isFile(path)) return { kind: 'index', index: path, dir: dirname(path) };
+    if (kind === 'file') return { index: path, dir: dirname(path) };
     throw new CheckpointError(`${where}: index file ${path} does not exist`);
   }
-  if (await isFile(path)) return { kind: 'file', file: path };
-  const files = filesFor(path);
-  if (await isFile(files.index)) return { kind: 'index', index: files.index, dir: files.dir };
-  throw new CheckpointError(`${where}: no checkpoint at ${path} (no such file, and no index ${files.index})`);
+  if (path.endsWith('.safetensors')) {
+    const files = filesFor(path);
+    if (kind === 'file' || (await kindOf(files.index)) === 'file') return { single: files.file, index: files.index, dir: files.dir };
+    throw new CheckpointError(`${where}: no checkpoint at ${path} (no such file, and no index ${files.index})`);
+  }
+  if (kind === 'file') return { single: path, dir: dirname(path) };
+  throw new CheckpointError(`${where}: no checkpoint at ${path}: no such file or folder`);
 }
 
 /**

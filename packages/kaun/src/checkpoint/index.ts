@@ -23,7 +23,7 @@
  * @module
  */
 export { save, type SaveOptions } from './save.js';
-export { load, loadFlat, info, type LoadOptions, type FlatCheckpoint, type CheckpointInfo } from './load.js';
-export { saveTrees, loadTrees, type SaveTreesOptions, type LoadedTrees } from './trees.js';
-export { saveTraining, loadTraining, type LoadedTraining } from './training.js';
+export { load, loadFlat, info, type LoadOptions, type LoadFlatOptions, type FlatCheckpoint, type CheckpointInfo } from './load.js';
+export { saveTrees, loadTrees, type SaveTreesOptions, type LoadTreesOptions, type LoadedTrees } from './trees.js';
+export { saveTraining, loadTraining, type LoadTrainingOptions, type LoadedTraining } from './training.js';
 export { parseSize } from './size.js';

@@ -1,19 +1,31 @@
 /**
  * `Checkpoint.save`: a parameter tree to one safetensors file or to shards plus an index.
+ *
+ * Crash safety. A save never changes a file a reader may be using: every file is written under a
+ * temporary name, fsynced and then put in place by one atomic step, and the checkpoint changes
+ * from the old save to the new one at a single commit point:
+ * - one file: the rename of the new file over `model.safetensors`;
+ * - sharded: new shards get names no file has (Hugging Face's `model-00001-of-00004.safetensors`
+ *   when free, else `model.{saveId}-00001-of-00004.safetensors`), then the index is renamed into
+ *   place; when it replaces a single file, removing that file is the commit (a single file wins
+ *   over an index, as in transformers).
+ * Only after the commit are the old shards, a hidden index and temporaries of killed writers
+ * removed (`tidy.ts`). A kill at any step leaves the old or the new checkpoint, complete.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, TreeStructureError } from '../errors.js';
+import type { Vars } from '../layer/layer.js';
 import { flattenWithPaths, type Tree } from '../ptree/index.js';
-import { removeStale, saveTarget, shardName } from './files.js';
+import { saveTarget, shardName, uniqueShardName, type CheckpointFiles } from './files.js';
+import { beginSave, endSave, SAVE_ID_KEY, WRITER_KEY } from './identity.js';
 import { parseSize } from './size.js';
+import { tidy } from './tidy.js';
 
-/** Metadata key holding the id shared by the shards and the index of one sharded save. */
-export const SAVE_ID_KEY = 'raven.save_id';
+export { SAVE_ID_KEY } from './identity.js';
 
 /** Options of {@link save}. */
 export interface SaveOptions {
@@ -31,13 +43,46 @@ export interface SaveOptions {
    * When everything fits in one shard, a single file is written (as Hugging Face does).
    */
   maxShardSize?: number | string;
+  /**
+   * Store a CRC-32 of every tensor in the files' metadata, verified when loading (see
+   * `nx.io.saveSafetensors`). Default: true.
+   */
+  checksums?: boolean;
 }
 
-const SAVE_KEYS: nx.OptionKeys<SaveOptions> = { metadata: true, dtype: true, maxShardSize: true };
+/** The option names of {@link SaveOptions}. @internal */
+export const SAVE_KEYS: nx.OptionKeys<SaveOptions> = { metadata: true, dtype: true, maxShardSize: true, checksums: true };
 
-/** Flattens a tree to checkpoint entries, refusing a bare tensor (it has no key). */
-export function entriesOf(where: string, tree: Tree): Array<[string, Tensor]> {
-  const entries = flattenWithPaths(tree);
+/** Metadata keys the checkpoint writer fills in itself. */
+const RESERVED = [SAVE_ID_KEY, WRITER_KEY, nx.io.CHECKSUM_KEY];
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !nx.isTensor(x);
+}
+
+/**
+ * Whether `tree` is a `Layer.Vars` (`{ params, state, dtype }`, as `model.init` and `Train.vars`
+ * return): such a value saves and loads as `{ params, state }`, its `dtype` being a string.
+ * @internal
+ */
+export function isVars(tree: unknown): tree is { params: Tree; state?: Tree; dtype: string } {
+  return isRecord(tree) && typeof tree['dtype'] === 'string' && 'params' in tree && Object.keys(tree).every((k) => k === 'params' || k === 'state' || k === 'dtype');
+}
+
+/** Flattens a tree to checkpoint entries, refusing a bare tensor (it has no key) and explaining non-tensor leaves. */
+export function entriesOf(where: string, tree: Tree | Vars): Array<[string, Tensor]> {
+  if (isVars(tree)) tree = { params: tree.params, state: tree.state ?? {} };
+  let entries: Array<[string, Tensor]>;
+  try {
+    entries = flattenWithPaths(tree);
+  } catch (err) {
+    if (!(err instanceof TreeStructureError) || !err.message.includes('expected a tensor')) throw err;
+    const t = tree as unknown;
+    const hint = isRecord(t) && 'vars' in t && 'optState' in t
+      ? 'this looks like a Train state: save it with Checkpoint.saveTraining (or save Train.vars(state))'
+      : 'a checkpoint holds tensors only: put numbers and strings in options.metadata, or use Checkpoint.saveTrees with extras';
+    throw new CheckpointError(`${where}: ${err.message}; ${hint}`, { cause: err });
+  }
   if (entries.length === 1 && entries[0]![0] === '') {
     throw new CheckpointError(`${where}: the tree is a single tensor, which has no key; wrap it in a dict, e.g. { weight: t }`);
   }
@@ -74,8 +119,93 @@ function planShards(entries: Array<[string, Tensor]>, limit: number, dtype: nx.d
   return { shards, total };
 }
 
+/** Creates the checkpoint's folder, with a typed error when a part of the path is a file. */
+async function makeFolder(where: string, dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new CheckpointError(`${where}: cannot create the folder ${dir}: a part of that path is a file, not a folder`, { cause });
+    }
+    throw cause;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Saves entries (already flattened) as one file or shards. Shared by {@link save} and `saveTrees`.
+ * Puts a complete, fsynced shard (at `tmp`) in place under a name no file has: the usual name
+ * when it is free (a hard link, which fails rather than replace a file), else the save's unique
+ * name. @returns the name used.
+ */
+async function place(tmp: string, dir: string, usual: string, unique: string): Promise<string> {
+  nx.io.faultPoint(`link ${usual}`);
+  try {
+    await link(tmp, join(dir, usual));
+    nx.io.faultPoint(`unlink temporary of ${usual}`);
+    await unlink(tmp);
+    return usual;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // no hard links on this file system: take the usual name only when it is free
+    if (code !== 'EEXIST' && !(await exists(join(dir, usual)))) {
+      nx.io.faultPoint(`rename temporary -> ${usual}`);
+      await rename(tmp, join(dir, usual));
+      return usual;
+    }
+  }
+  nx.io.faultPoint(`rename temporary -> ${unique}`);
+  await rename(tmp, join(dir, unique));
+  return unique;
+}
+
+async function saveSharded(files: CheckpointFiles, shards: Array<Array<[string, Tensor]>>, total: number, id: string, options: SaveOptions): Promise<void> {
+  const { metadata, dtype, checksums } = options;
+  const shardMeta = { ...metadata, [SAVE_ID_KEY]: id, [WRITER_KEY]: nx.io.writerTag() };
+  const placed: string[] = [];
+  const weightMap: Record<string, string> = {};
+  let committed = false;
+  try {
+    for (let i = 0; i < shards.length; i++) {
+      const usual = shardName(files.prefix, i + 1, shards.length);
+      const tmp = nx.io.tempPath(join(files.dir, usual));
+      await nx.io.saveSafetensors(tmp, shards[i]!, { metadata: shardMeta, dtype, checksums });
+      let name: string;
+      try {
+        name = await place(tmp, files.dir, usual, uniqueShardName(files.prefix, id, i + 1, shards.length));
+      } catch (err) {
+        await unlink(tmp).catch(() => undefined);
+        throw err;
+      }
+      placed.push(name);
+      for (const [key] of shards[i]!) weightMap[key] = name;
+    }
+    nx.io.faultPoint('fsync folder (shards)');
+    await nx.io.syncFolder(files.dir);
+    const indexMeta: Record<string, unknown> = { ...metadata, total_size: total, [SAVE_ID_KEY]: id, [WRITER_KEY]: nx.io.writerTag() };
+    await nx.io.writeFileAtomic(files.index, `${JSON.stringify({ metadata: indexMeta, weight_map: weightMap }, null, 2)}\n`);
+    committed = true;
+  } finally {
+    if (!committed) for (const name of placed) await unlink(join(files.dir, name)).catch(() => undefined);
+  }
+  // A single file hides the index; removing it is the commit when a sharded save replaces one.
+  nx.io.faultPoint(`unlink ${files.file}`);
+  await unlink(files.file).catch(() => undefined);
+  nx.io.faultPoint('fsync folder (committed)');
+  await nx.io.syncFolder(files.dir);
+}
+
+/**
+ * Saves entries (already flattened) as one file or shards, crash-safely (see the module notes).
+ * Shared by {@link save} and `saveTrees`.
  * @internal
  */
 export async function saveEntries(where: string, path: string, entries: Array<[string, Tensor]>, options: SaveOptions): Promise<void> {
@@ -85,67 +215,60 @@ export async function saveEntries(where: string, path: string, entries: Array<[s
   if (dtype !== undefined && !nx.dtypes.isStorageDType(dtype)) {
     throw new CheckpointError(`${where}: dtype ${JSON.stringify(dtype)} is not a storage dtype (${nx.dtypes.STORAGE_DTYPES.join(', ')})`);
   }
+  for (const key of RESERVED) {
+    if (metadata !== undefined && Object.prototype.hasOwnProperty.call(metadata, key)) throw new CheckpointError(`${where}: metadata key ${JSON.stringify(key)} is reserved (the checkpoint writer fills it in)`);
+  }
   const { shards, total } = planShards(entries, limit, dtype);
-  const files = await saveTarget(path);
-  await mkdir(files.dir, { recursive: true });
-
-  if (shards.length <= 1) {
-    await nx.io.saveSafetensors(files.file, entries, { metadata, dtype });
-    await removeStale(files, new Set(), [files.index]);
-    return;
-  }
-
-  const id = randomBytes(8).toString('hex');
-  const shardMeta = { ...metadata, [SAVE_ID_KEY]: id };
-  const names = shards.map((_, i) => shardName(files.prefix, i + 1, shards.length));
-  const partials = names.map((n) => join(files.dir, `.${n}.${id}.partial`));
-  const weightMap: Record<string, string> = {};
+  const files = await saveTarget(path, where);
+  await makeFolder(where, files.dir);
+  await nx.io.removeStaleTemporaries(files.dir);
+  const id = beginSave();
   try {
-    for (let i = 0; i < shards.length; i++) {
-      await nx.io.saveSafetensors(partials[i]!, shards[i]!, { metadata: shardMeta, dtype });
-      for (const [key] of shards[i]!) weightMap[key] = names[i]!;
+    if (shards.length <= 1) {
+      const meta = { ...metadata, [SAVE_ID_KEY]: id, [WRITER_KEY]: nx.io.writerTag() };
+      await nx.io.saveSafetensors(files.file, entries, { metadata: meta, dtype, checksums: options.checksums });
+    } else {
+      await saveSharded(files, shards, total, id, options);
     }
-  } catch (err) {
-    for (const p of partials) await unlink(p).catch(() => undefined);
-    throw err;
+  } finally {
+    endSave(id);
   }
-  // Every shard is complete on disk: move them into place, then the index, then clean up.
-  for (let i = 0; i < shards.length; i++) await rename(partials[i]!, join(files.dir, names[i]!));
-  const indexMeta: Record<string, unknown> = { total_size: total, ...metadata };
-  indexMeta.total_size = total;
-  indexMeta[SAVE_ID_KEY] = id;
-  const index = { metadata: indexMeta, weight_map: weightMap };
-  await nx.io.writeFileAtomic(files.index, `${JSON.stringify(index, null, 2)}\n`);
-  await removeStale(files, new Set(names), [files.file]);
+  await tidy(files);
 }
 
 /**
  * Saves a parameter tree as safetensors. Keys are the tree's paths (`layers.0.weight`, see
  * `Ptree.flattenWithPaths`), so any tree saves: parameters, `Layer.state` (batch-norm
- * statistics), optimizer state, or a dict of them (`{ params, state, opt }`).
+ * statistics), optimizer state, or a dict of them (`{ params, state, opt }`). A `Layer.Vars`
+ * (`model.init(...)`, `Train.vars(state)`) saves as `{ params, state }`.
  *
- * - `path` is a file (`out/model.safetensors`) or a folder (`out/`, giving `out/model.safetensors`);
- *   missing folders are created.
- * - Each file is written atomically (temporary file, fsync, rename): a failed or killed save
- *   leaves the previous checkpoint readable.
- * - With `maxShardSize`, shards `out/model-00001-of-00003.safetensors` and the index
- *   `out/model.safetensors.index.json` (`{"metadata": {"total_size": N}, "weight_map": {...}}`)
- *   are written; only once the new shards and index are complete are files of an earlier save
- *   of the same name removed (stale shards, or the single file). A later unsharded save likewise
- *   removes an earlier index and its shards.
+ * - Paths, one rule: a path ending in `.safetensors` is the file (`out/model.safetensors`); any
+ *   other path is a folder that gets `model.safetensors` inside (`out/run1` ->
+ *   `out/run1/model.safetensors`). Missing folders are created.
+ * - With `maxShardSize`, shards `model-00001-of-00003.safetensors` and the index
+ *   `model.safetensors.index.json` (`{"metadata": {"total_size": N}, "weight_map": {...}}`) are
+ *   written, as Hugging Face writes them.
+ * - Crash-safe: a save failing or killed at any point leaves the previous checkpoint complete
+ *   and loadable, and a load sees the old or the new checkpoint, never a mix. Files of earlier
+ *   saves (old shards, an index replaced by a single file) and temporaries of killed saves are
+ *   removed once the new checkpoint is in place; those of saves still running in other processes
+ *   are left to them.
+ * - Every tensor gets a CRC-32 in the metadata, checked when loading (`checksums: false` to skip).
  *
- * @param path - destination file or folder.
+ * @param path - destination file (`*.safetensors`) or folder.
  * @param tree - the tree to save (dict keys may not contain `.`).
- * @param options - `metadata`, `dtype` (for float32 leaves, default F32), `maxShardSize`.
- * @throws CheckpointError for a bare-tensor tree, a bad path or size.
- * @throws nx `DTypeError`/`ValueError` when a value cannot be stored (the old file is kept).
+ * @param options - `metadata`, `dtype` (for float32 leaves, default F32), `maxShardSize`, `checksums`.
+ * @throws CheckpointError for a bare-tensor tree, a non-tensor leaf (saying what to use instead),
+ *   a folder path that is a file, a bad size or reserved metadata.
+ * @throws nx `DTypeError`/`ValueError` when a value cannot be stored, nx `DiskFullError` when the
+ *   disk fills up (the old checkpoint is kept in both cases).
  * @example
  * ```ts
  * await Checkpoint.save('out/model.safetensors', vars.params, { metadata: { step: '1000' } });
- * await Checkpoint.save('out/big.safetensors', params, { maxShardSize: '500MB', dtype: 'BF16' });
+ * await Checkpoint.save('out/big', params, { maxShardSize: '500MB', dtype: 'BF16' });
  * ```
  */
-export async function save(path: string, tree: Tree, options: SaveOptions = {}): Promise<void> {
+export async function save(path: string, tree: Tree | Vars, options: SaveOptions = {}): Promise<void> {
   nx.checkOptions('Checkpoint.save', options, SAVE_KEYS);
   await saveEntries('Checkpoint.save', path, entriesOf('Checkpoint.save', tree), options);
 }

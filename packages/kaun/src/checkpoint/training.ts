@@ -10,6 +10,16 @@ import { loadTrees, SAVE_TREES_KEYS, saveTrees, type SaveTreesOptions } from './
 /** The `extras` entry holding the training counters. */
 const TRAIN_KEY = 'train';
 
+/** Options of {@link loadTraining}. */
+export interface LoadTrainingOptions {
+  /** A state made for the same model and optimizer (only inspected). */
+  like: TrainState;
+  /** Check each tensor against its stored checksum. Default: true. */
+  verify?: boolean;
+}
+
+const LOAD_TRAINING_KEYS: nx.OptionKeys<LoadTrainingOptions> = { like: true, verify: true };
+
 /** What {@link loadTraining} returns. */
 export interface LoadedTraining {
   /** The restored state, ready for `Train.step` / `Train.fit`. The caller owns its tensors. */
@@ -34,8 +44,8 @@ export interface LoadedTraining {
  * ```
  */
 export async function saveTraining(path: string, state: TrainState, options: SaveTreesOptions = {}): Promise<void> {
-  nx.checkOptions('Checkpoint.saveTraining', options, SAVE_TREES_KEYS);
   const where = 'Checkpoint.saveTraining';
+  nx.checkOptions(where, options, SAVE_TREES_KEYS);
   if (state === null || typeof state !== 'object' || state.vars === undefined || state.optState === undefined) {
     throw new CheckpointError(`${where}: expected a Train state {vars, optState, step, key}`);
   }
@@ -63,14 +73,14 @@ export async function saveTraining(path: string, state: TrainState, options: Sav
  * const { state } = await Checkpoint.loadTraining('run/ckpt.safetensors', { like: fresh });
  * ```
  */
-export async function loadTraining(path: string, options: { like: TrainState }): Promise<LoadedTraining> {
-  nx.checkOptions('Checkpoint.loadTraining', options, ['like']);
+export async function loadTraining(path: string, options: LoadTrainingOptions): Promise<LoadedTraining> {
   const where = 'Checkpoint.loadTraining';
+  nx.checkOptions(where, options, LOAD_TRAINING_KEYS);
   const { like } = options;
   if (like === null || typeof like !== 'object' || like.vars === undefined || like.optState === undefined) {
     throw new CheckpointError(`${where}: options.like must be a Train state {vars, optState, step, key}`);
   }
-  const { trees, extras } = await loadTrees(path, { like: { params: like.vars.params, state: like.vars.state, opt: like.optState } });
+  const { trees, extras } = await loadTrees(path, { like: { params: like.vars.params, state: like.vars.state, opt: like.optState }, verify: options.verify });
   const { [TRAIN_KEY]: train, ...rest } = extras as { train?: { step?: unknown; key?: unknown; dtype?: unknown } };
   const key = train?.key;
   if (train === undefined || typeof train.step !== 'number' || !Array.isArray(key) || key.length !== 2) {

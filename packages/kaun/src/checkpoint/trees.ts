@@ -7,8 +7,8 @@
 import * as nx from '@raven/nx';
 import { CheckpointError } from '../errors.js';
 import type { Tree } from '../ptree/index.js';
-import { castTo, checkTemplate, findSources, readKeys } from './load.js';
-import { entriesOf, saveEntries, type SaveOptions } from './save.js';
+import { checkTemplate, readLike, withSources } from './load.js';
+import { entriesOf, SAVE_KEYS, saveEntries, type SaveOptions } from './save.js';
 import { flattenWithPaths, mapWithPath } from '../ptree/index.js';
 
 /** Metadata key holding the JSON of {@link SaveTreesOptions.extras}. */
@@ -23,8 +23,55 @@ export interface SaveTreesOptions extends SaveOptions {
   extras?: Record<string, unknown>;
 }
 
-/** The keys of {@link SaveTreesOptions}. @internal */
-export const SAVE_TREES_KEYS: nx.OptionKeys<SaveTreesOptions> = { metadata: true, dtype: true, maxShardSize: true, extras: true };
+/** The option names of {@link SaveTreesOptions}. @internal */
+export const SAVE_TREES_KEYS: nx.OptionKeys<SaveTreesOptions> = { ...SAVE_KEYS, extras: true };
+
+/** Options of {@link loadTrees}. */
+export interface LoadTreesOptions<T extends Record<string, Tree>> {
+  /** The template record, e.g. `{ params, state, opt }` from a fresh init. */
+  like: T;
+  /**
+   * A key of the checkpoint under one of the template's tree names (`params.`, ...) that the
+   * template lacks is an error; trees the template does not name are ignored either way.
+   * Default: true.
+   */
+  strict?: boolean;
+  /** Check each tensor against its stored checksum. Default: true. */
+  verify?: boolean;
+}
+
+const LOAD_TREES_KEYS: nx.OptionKeys<LoadTreesOptions<Record<string, Tree>>> = { like: true, strict: true, verify: true };
+
+/** A tagged number JSON cannot hold (NaN, +-Infinity, -0) in the extras. */
+const FLOAT_TAG = '$raven.float';
+
+/** JSON of the extras, with NaN, +-Infinity and -0 kept exactly (tagged objects). */
+function extrasJson(where: string, extras: Record<string, unknown>): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(extras, function (this: unknown, key: string, v: unknown) {
+      const raw = (this as Record<string, unknown>)[key];
+      if (typeof raw === 'number' && (!Number.isFinite(raw) || Object.is(raw, -0))) return { [FLOAT_TAG]: Object.is(raw, -0) ? '-0' : String(raw) };
+      return v;
+    });
+  } catch (cause) {
+    throw new CheckpointError(`${where}: extras must be JSON-serialisable (${(cause as Error).message})`, { cause });
+  }
+  if (typeof json !== 'string' || typeof extras !== 'object' || extras === null || Array.isArray(extras)) throw new CheckpointError(`${where}: extras must be a JSON object`);
+  return json;
+}
+
+/** Parses extras written by {@link extrasJson}. */
+function parseExtras(json: string): Record<string, unknown> {
+  return JSON.parse(json, (_k, v: unknown) => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      const tag = (v as Record<string, unknown>)[FLOAT_TAG];
+      if (keys.length === 1 && typeof tag === 'string') return tag === '-0' ? -0 : Number(tag);
+    }
+    return v;
+  }) as Record<string, unknown>;
+}
 
 /** What {@link loadTrees} returns. */
 export interface LoadedTrees<T extends Record<string, Tree>> {
@@ -58,55 +105,53 @@ function checkNames(where: string, trees: Record<string, unknown>): void {
  * ```
  */
 export async function saveTrees(path: string, trees: Record<string, Tree>, options: SaveTreesOptions = {}): Promise<void> {
-  nx.checkOptions('Checkpoint.saveTrees', options, SAVE_TREES_KEYS);
   const where = 'Checkpoint.saveTrees';
+  nx.checkOptions(where, options, SAVE_TREES_KEYS);
   checkNames(where, trees);
   const { extras, ...rest } = options;
   const metadata = { ...rest.metadata };
-  if (extras !== undefined) {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(extras);
-    } catch (cause) {
-      throw new CheckpointError(`${where}: extras must be JSON-serialisable (${(cause as Error).message})`, { cause });
-    }
-    if (typeof json !== 'string' || typeof extras !== 'object' || extras === null) throw new CheckpointError(`${where}: extras must be a JSON object`);
-    metadata[EXTRAS_KEY] = json;
-  }
+  if (extras !== undefined) metadata[EXTRAS_KEY] = extrasJson(where, extras);
   await saveEntries(where, path, entriesOf(where, trees), { ...rest, metadata });
 }
 
 /**
  * Loads trees saved by {@link saveTrees} (or any checkpoint whose keys carry those prefixes) into
  * the shape of `like`: each tree as `Checkpoint.load` with a template would (cast to the
- * template's dtypes, keys and shapes checked, extra keys and trees in the file ignored).
- * @param options - `like`: the template record, e.g. `{ params, state, opt }` from a fresh init.
- * @returns the trees, the extras and the metadata.
- * @throws CheckpointKeyError naming a missing key or a shape mismatch; CheckpointError as `load`.
+ * template's dtypes, keys and shapes checked; with `strict`, the default, a key under a template
+ * tree's name that the template lacks is an error). Trees in the file that the template does not
+ * name are ignored (load `{ params }` alone from a training checkpoint).
+ * @param options - `like`: the template record, e.g. `{ params, state, opt }` from a fresh init;
+ *   `strict` (default true); `verify` (default true).
+ * @returns the trees, the extras (numbers such as NaN and Infinity come back exactly) and the metadata.
+ * @throws CheckpointKeyError naming a missing key, a shape mismatch or unexpected keys;
+ *   CheckpointError as `load`.
  * @example
  * ```ts
  * const { trees, extras } = await Checkpoint.loadTrees('run/ckpt', { like: { params, state, opt } });
  * ```
  */
-export async function loadTrees<T extends Record<string, Tree>>(path: string, options: { like: T }): Promise<LoadedTrees<T>> {
-  nx.checkOptions('Checkpoint.loadTrees', options, ['like']);
+export async function loadTrees<T extends Record<string, Tree>>(path: string, options: LoadTreesOptions<T>): Promise<LoadedTrees<T>> {
   const where = 'Checkpoint.loadTrees';
+  nx.checkOptions(where, options, LOAD_TREES_KEYS);
   const { like } = options;
   checkNames(where, like);
   const template = flattenWithPaths(like);
-  const sources = await findSources(where, path, new Set(template.map(([k]) => k)));
-  checkTemplate(where, sources, template, path);
-  const dtypes = new Map(template.map(([k, t]) => [k, t.dtype as nx.DType]));
+  const names = Object.keys(like);
+  const within = (k: string) => names.some((n) => k.startsWith(`${n}.`));
+  const { loaded, metadata } = await withSources(where, path, new Set(template.map(([k]) => k)), async (sources) => {
+    checkTemplate(where, sources, template, path, options.strict !== false, within);
+    return { loaded: await readLike(where, sources, template, options.verify), metadata: sources.metadata };
+  });
   let extras: Record<string, unknown> = {};
-  const raw = sources.metadata[EXTRAS_KEY];
+  const raw = metadata[EXTRAS_KEY];
   if (raw !== undefined) {
     try {
-      extras = JSON.parse(raw) as Record<string, unknown>;
+      extras = parseExtras(raw);
     } catch (cause) {
+      nx.dispose([...loaded.values()]);
       throw new CheckpointError(`${where}: metadata ${EXTRAS_KEY} of ${path} is not valid JSON`, { cause });
     }
   }
-  const loaded = await readKeys(where, sources, template.map(([k]) => k), castTo(dtypes));
   const trees = mapWithPath(like, (p) => loaded.get(p)!) as T;
-  return { trees, extras, metadata: sources.metadata };
+  return { trees, extras, metadata };
 }

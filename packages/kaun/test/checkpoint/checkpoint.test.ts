@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm, mkdir, copyFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, mkdir, copyFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nx from '@raven/nx';
-import { Checkpoint, CheckpointError, CheckpointKeyError, Ptree } from '@raven/kaun';
+import { Checkpoint, CheckpointError, CheckpointKeyError, Layer, Loss, Optim, Ptree, Train } from '@raven/kaun';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'kaun-ckpt-')); });
@@ -63,20 +63,42 @@ describe('Checkpoint.save / load', () => {
     expect(nx.memory().numTensors).toBe(before - 7);
   });
 
-  it('casts to the template dtype, ignores extra keys, stores F16 on request', async () => {
+  it('casts to the template dtype when no value changes, ignores extra keys only when not strict, stores F16 on request', async () => {
     const path = join(dir, 'cast.safetensors');
     const w = nx.fromArray([0.1, 2.75, -3]);
+    const n = nx.fromArray([1, -7, 65504]);
     const extra = nx.ones([5]);
-    await Checkpoint.save(path, { w, extra }, { dtype: 'F16' });
+    await Checkpoint.save(path, { w, n, extra }, { dtype: 'F16' });
     expect((await nx.io.readSafetensorsHeader(path)).tensors.w!.dtype).toBe('F16');
-    const template = { w: nx.zeros([3], 'int32') };
-    const back = await Checkpoint.load(path, { like: template });
-    expect(Object.keys(back)).toEqual(['w']);
-    expect(back.w.dtype).toBe('int32');
-    expect(nx.toArray(back.w)).toEqual([0, 2, -3]); // F16(0.1) = 0.0999..., truncated toward zero by the cast
-    const asFloat = await Checkpoint.load(path, { like: { w } });
+    // strict (the default): the checkpoint's keys the template lacks are named
+    await expect(Checkpoint.load(path, { like: { w } })).rejects.toThrow(/2 key\(s\) of .*cast\.safetensors are not in the template: "n", "extra" .*\{ strict: false \}/);
+    const template = { n: nx.zeros([3], 'int32') };
+    const back = await Checkpoint.load(path, { like: template, strict: false });
+    expect(Object.keys(back)).toEqual(['n']);
+    expect(back.n.dtype).toBe('int32');
+    expect(nx.toArray(back.n)).toEqual([1, -7, 65504]); // whole numbers cast exactly
+    // F16(0.1) = 0.0999... is not an int32: refused, naming the key, the value and where it is
+    await expect(Checkpoint.load(path, { like: { w: nx.zeros([3], 'int32') }, strict: false })).rejects.toThrow(/key "w" holds F16 values that the template's int32 cannot hold: 0\.0999755859375 at index 0/);
+    const asFloat = await Checkpoint.load(path, { like: { w }, strict: false });
     expect(Array.from(nx.toTypedArray(asFloat.w))).toEqual([0.0999755859375, 2.75, -3]);
-    nx.dispose([w, extra, template.w, back.w, asFloat.w]);
+    nx.dispose([w, n, extra, template.n, back.n, asFloat.w]);
+  });
+
+  it('refuses casts that would change a value: 3e9 and NaN into int32, 2 into bool, 2^24 + 1 into float32', async () => {
+    const path = join(dir, 'lossy.safetensors');
+    const big = nx.fromArray([1, 3e9]);
+    const nan = nx.fromArray([0, Number.NaN]);
+    const two = nx.fromArray([0, 1, 2]);
+    const wide = nx.fromArray(Int32Array.from([5, 2 ** 24 + 1]));
+    await Checkpoint.save(path, { big, nan, two, wide });
+    const before = nx.memory().numTensors;
+    const load = (like: Record<string, nx.Tensor>) => Checkpoint.load(path, { like, strict: false });
+    await expect(load({ big: nx.zeros([2], 'int32') })).rejects.toThrow(/key "big" holds F32 values .*int32 cannot hold: 3000000000 at index 1 \(int32 holds whole numbers/);
+    await expect(load({ nan: nx.zeros([2], 'int32') })).rejects.toThrow(/key "nan" .*: NaN at index 1/);
+    await expect(load({ two: nx.zeros([3], 'bool') })).rejects.toThrow(/key "two" .*bool cannot hold: 2 at index 2/);
+    await expect(load({ wide: nx.zeros([2]) })).rejects.toThrow(/key "wide" holds I32 values .*float32 cannot hold: 16777217 at index 1 \(float32 holds integers exactly up to 2\^24\)/);
+    expect(nx.memory().numTensors).toBe(before + 4); // only the four templates
+    nx.dispose([big, nan, two, wide]);
   });
 
   it('names the key (and both shapes) when the template does not fit', async () => {
@@ -137,5 +159,94 @@ describe('Checkpoint.saveTrees / loadTrees', () => {
     expect((await readdir(join(dir, 'train'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(JSON.parse(header.metadata['raven.extras']!)).toEqual({ step: 4, epoch: 1, lr: 0.001 });
     expect((await readFile(path)).byteLength).toBeGreaterThan(0);
+  });
+});
+
+describe('paths, strictness, Vars and what a checkpoint cannot hold', () => {
+  it('a path ending in .safetensors is the file, any other path a folder holding model.safetensors', async () => {
+    const t = { w: nx.fromArray([1, 2]) };
+    await Checkpoint.save(join(dir, 'paths', 'bn'), t);
+    expect(await readdir(join(dir, 'paths', 'bn'))).toEqual(['model.safetensors']);
+    await Checkpoint.save(join(dir, 'paths', 'one.safetensors'), t);
+    expect((await readdir(join(dir, 'paths'))).sort()).toEqual(['bn', 'one.safetensors']);
+    for (const p of ['bn', 'bn/', 'bn/model.safetensors', 'one.safetensors']) {
+      const back = await Checkpoint.load(join(dir, 'paths', p), { like: t });
+      expect(nx.toArray(back.w)).toEqual([1, 2]);
+      nx.dispose(back.w);
+    }
+    // a folder path that is a file, or a folder under a file: a typed error, not EEXIST
+    await writeFile(join(dir, 'paths', 'afile'), 'x');
+    await expect(Checkpoint.save(join(dir, 'paths', 'afile'), t)).rejects.toThrow(/afile is a file, but a checkpoint path without the \.safetensors extension names a folder/);
+    await expect(Checkpoint.save(join(dir, 'paths', 'afile', 'x.safetensors'), t)).rejects.toThrow(/cannot create the folder .*afile: a part of that path is a file/);
+    // a file saved by an earlier version without the extension still loads
+    await copyFile(join(dir, 'paths', 'one.safetensors'), join(dir, 'paths', 'legacy'));
+    const legacy = await Checkpoint.load(join(dir, 'paths', 'legacy'), { like: t });
+    expect(nx.toArray(legacy.w)).toEqual([1, 2]);
+    nx.dispose([t, legacy]);
+  });
+
+  it('Checkpoint.save(p, Train.vars(state)) saves { params, state } and loads back into a Vars', async () => {
+    const model = Layer.sequential([Layer.linear({ inFeatures: 3, outFeatures: 4 }), Layer.batchNorm({ numFeatures: 4 })]);
+    const vars = model.init({ key: nx.random.key(1) });
+    const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse });
+    const state = Train.makeState(trainer, vars);
+    await Checkpoint.save(join(dir, 'vars'), Train.vars(state));
+    expect((await Checkpoint.info(join(dir, 'vars'))).tensors).toHaveProperty(['state.1.running_mean']);
+    const like = model.init({ key: nx.random.key(2) });
+    const back = await Checkpoint.load(join(dir, 'vars'), { like });
+    expect(back.dtype).toBe('float32');
+    expectSameTree({ params: vars.params, state: vars.state }, { params: back.params, state: back.state });
+    // a Train state itself is not a tree: the error says what to do
+    await expect(Checkpoint.save(join(dir, 'state'), state as never)).rejects.toThrow(/looks like a Train state: save it with Checkpoint\.saveTraining/);
+    await expect(Checkpoint.save(join(dir, 'meta'), { w: nx.ones([1]), step: 3 } as never)).rejects.toThrow(/checkpoint holds tensors only: put numbers and strings in options\.metadata/);
+    Ptree.dispose([vars.params, vars.state, like.params, like.state, back.params, back.state, state.optState]);
+  });
+
+  it('strict: the checkpoint keys a template lacks are named; strict: false ignores them; option typos are errors', async () => {
+    const path = join(dir, 'strict.safetensors');
+    const big = { enc: { w: nx.ones([2]) }, head: { w: nx.ones([3]), b: nx.ones([1]) } };
+    await Checkpoint.save(path, big);
+    const small = { enc: { w: nx.zeros([2]) } };
+    const err = await Checkpoint.load(path, { like: small }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointKeyError);
+    expect((err as Error).message).toMatch(/2 key\(s\) of .*strict\.safetensors are not in the template: "head\.w", "head\.b" .*\{ strict: false \}/);
+    const part = await Checkpoint.load(path, { like: small, strict: false });
+    expect(Object.keys(part)).toEqual(['enc']);
+    await expect(Checkpoint.load(path, { like: small, strct: false } as never)).rejects.toThrow(/unknown option "strct"; did you mean "strict"\?/);
+    await expect(Checkpoint.save(path, big, { maxShardsize: 10 } as never)).rejects.toThrow(nx.OptionError);
+    // metadata the writer fills in itself is reserved, and not shown back
+    await expect(Checkpoint.save(path, big, { metadata: { 'raven.save_id': 'x' } })).rejects.toThrow(/reserved/);
+    expect(Object.keys((await Checkpoint.info(path)).metadata)).toEqual([]);
+    Ptree.dispose([big, small, part]);
+  });
+
+  it('saveTraining extras keep NaN, Infinity and -0 exactly', async () => {
+    const params = { w: nx.ones([2]) };
+    const path = join(dir, 'extras');
+    const extras = { best: Number.NaN, worst: Number.POSITIVE_INFINITY, low: Number.NEGATIVE_INFINITY, zero: -0, list: [1, Number.NaN], nested: { x: 2.5 } };
+    await Checkpoint.saveTrees(path, { params }, { extras });
+    const back = await Checkpoint.loadTrees(path, { like: { params } });
+    expect(back.extras['best']).toBeNaN();
+    expect(back.extras['worst']).toBe(Number.POSITIVE_INFINITY);
+    expect(back.extras['low']).toBe(Number.NEGATIVE_INFINITY);
+    expect(Object.is(back.extras['zero'], -0)).toBe(true);
+    expect((back.extras['list'] as number[])[1]).toBeNaN();
+    expect(back.extras['nested']).toEqual({ x: 2.5 });
+    await expect(Checkpoint.saveTrees(path, { params }, { extras: { big: 1n } as never })).rejects.toThrow(/extras must be JSON-serialisable/);
+    Ptree.dispose([params, back.trees.params]);
+  });
+
+  it('a checksum failure names the tensor; verify: false reads the file anyway', async () => {
+    const path = join(dir, 'flip.safetensors');
+    const t = { a: nx.ones([4]), b: nx.fromArray([1, 2, 3, 4]) };
+    await Checkpoint.save(path, t);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 2]! ^= 0x10;
+    await writeFile(path, bytes);
+    await expect(Checkpoint.load(path, { like: t })).rejects.toThrow(nx.ChecksumError);
+    await expect(Checkpoint.load(path, { like: t })).rejects.toThrow(/tensor "b" \(F32 \[4\]\) fails its checksum/);
+    const unchecked = await Checkpoint.load(path, { like: t, verify: false });
+    expect(nx.toArray(unchecked.a)).toEqual([1, 1, 1, 1]);
+    Ptree.dispose([t, unchecked]);
   });
 });

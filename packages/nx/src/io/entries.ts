@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeWith } from '../dtype/codec.js';
 import { defaultStorageOf, isStorageDType, itemSize, unsupported, type StorageDType } from '../dtype/storage.js';
 import { DTypeError, ValueError } from '../errors.js';
-import type { OptionKeys } from '../options.js';
 import { isTensor, type DType, type Tensor } from '../tensor.js';
+import type { OptionKeys } from '../options.js';
+import { CHECKSUM_KEY } from './checksum.js';
 import type { HeaderSpec } from './header.js';
 
 /** Options of {@link loadSafetensors} and {@link parseSafetensors}. */
@@ -18,16 +19,23 @@ export interface LoadOptions {
    * or a predicate. Default: all.
    */
   names?: string[] | ((name: string) => boolean);
+  /**
+   * Verify each tensor read against the checksum stored in the file (`raven.crc32` in
+   * `__metadata__`, written by default by {@link saveSafetensors}); files without checksums are
+   * read as they are. Default: true. `false` skips the CRC-32 pass (it costs about as much as
+   * reading from the page cache).
+   */
+  verify?: boolean;
 }
 
-/** The keys of {@link LoadOptions}. @internal */
-export const LOAD_KEYS: OptionKeys<LoadOptions> = { names: true };
+/** The option names of {@link LoadOptions}. @internal */
+export const LOAD_KEYS: OptionKeys<LoadOptions> = { names: true, verify: true };
 
 /** What {@link loadSafetensors} and {@link parseSafetensors} return. */
 export interface LoadResult {
   /** `[name, tensor]` in file order (by data offset), in compute dtypes. The caller owns (and disposes) the tensors. */
   tensors: Array<[string, Tensor]>;
-  /** The `__metadata__` strings (empty when absent). */
+  /** The `__metadata__` strings (empty when absent), without the checksums (`raven.crc32`; see the header for those). */
   metadata: Record<string, string>;
   /** The storage dtype each returned tensor had in the file. */
   dtypes: Record<string, string>;
@@ -44,10 +52,16 @@ export interface SaveOptions {
    * `'BF16'` to halve the file). int32 and bool tensors keep their defaults. Default: `F32`.
    */
   dtype?: StorageDType;
+  /**
+   * Store a CRC-32 of every tensor (with its dtype and shape) in `__metadata__` under
+   * `raven.crc32`, so loading detects corruption and edited headers. Other tools ignore the key.
+   * Default: true.
+   */
+  checksums?: boolean;
 }
 
-/** The keys of {@link SaveOptions}. @internal */
-export const SAVE_KEYS: OptionKeys<SaveOptions> = { metadata: true, dtypes: true, dtype: true };
+/** The option names of {@link SaveOptions}. @internal */
+export const SAVE_KEYS: OptionKeys<SaveOptions> = { metadata: true, dtypes: true, dtype: true, checksums: true };
 
 /** Tensors to save: `[name, tensor]` pairs (written in this order) or a record. */
 export type SaveEntries = Array<[string, Tensor]> | Record<string, Tensor>;
@@ -68,7 +82,6 @@ function own<T>(rec: Record<string, T> | undefined, key: string): T | undefined 
  * Checks the entries and options and decides each tensor's storage dtype and byte size.
  * @throws ValueError for a non-tensor, a disposed tensor, an empty, duplicate or reserved name,
  *   or metadata that is not string -> string; DTypeError for an unsupported storage dtype.
- @internal
  */
 export function planWrite(where: string, entries: SaveEntries, options: SaveOptions): PlannedTensor[] {
   const list: Array<[string, Tensor]> = Array.isArray(entries) ? entries : Object.entries(entries);
@@ -77,6 +90,9 @@ export function planWrite(where: string, entries: SaveEntries, options: SaveOpti
     if (typeof metadata !== 'object' || metadata === null) throw new ValueError(`${where}: metadata must be an object of strings`);
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new ValueError(`${where}: metadata value of ${JSON.stringify(k)} must be a string, got ${typeof v}; convert it (JSON.stringify) first`);
+    }
+    if (options.checksums !== false && Object.prototype.hasOwnProperty.call(metadata, CHECKSUM_KEY)) {
+      throw new ValueError(`${where}: metadata key ${JSON.stringify(CHECKSUM_KEY)} is reserved for the checksums the writer stores (pass checksums: false to write your own)`);
     }
   }
   if (dtype !== undefined && !isStorageDType(dtype)) unsupported(`${where}: option dtype`, dtype);
@@ -110,7 +126,6 @@ export function planWrite(where: string, entries: SaveEntries, options: SaveOpti
 
 /**
  * Whether `name` is selected by a `names` option.
- @internal
  */
 export function selector(names: LoadOptions['names']): (name: string) => boolean {
   if (names === undefined) return () => true;

@@ -8,7 +8,11 @@
  *   it describes, reads each tensor by offset from the open file, and converts storage dtypes
  *   to compute dtypes (`nx.dtypes`).
  * - Writing streams one tensor at a time into a temporary file beside the destination, fsyncs
- *   it and renames it into place: a failed save leaves the previous file intact.
+ *   it and renames it into place: a failed or killed save leaves the previous file intact, and
+ *   the next save into the folder removes what killed writers left ({@link removeStaleTemporaries}).
+ * - Every tensor gets a CRC-32 (of its dtype, shape and bytes) in `__metadata__`
+ *   ({@link CHECKSUM_KEY}); reading verifies it where present.
+ * - {@link openSafetensors} keeps a file open so that all its tensors come from one version of it.
  *
  * @example
  * ```ts
@@ -19,6 +23,9 @@
  */
 export { MAX_HEADER_SIZE, type SafetensorsHeader, type SafetensorsTensorInfo } from './header.js';
 export { type LoadOptions, type LoadResult, type SaveOptions, type SaveEntries } from './entries.js';
-export { readSafetensorsHeader, loadSafetensors, saveSafetensors } from './safetensors.js';
+export { readSafetensorsHeader, openSafetensors, loadSafetensors, saveSafetensors, type SafetensorsReader } from './safetensors.js';
 export { parseSafetensorsHeader, parseSafetensors, serializeSafetensors } from './memory.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, syncFolder } from './atomic.js';
+export { CHECKSUM_KEY } from './checksum.js';
+export { writerTag, writerState, tempPath, removeStaleTemporaries } from './owner.js';
+export { faultPoint } from './fault.js';

@@ -4,9 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeWith } from '../dtype/codec.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { makeTensor, planWrite, selector, type LoadOptions, type LoadResult, type SaveEntries, type SaveOptions, LOAD_KEYS, SAVE_KEYS } from './entries.js';
+import { checkOptions } from '../options.js';
+import { CHECKSUM_KEY, crc32Of, hex, startChecksum, storedChecksums, userMetadata, verifyTensor } from './checksum.js';
+import { LOAD_KEYS, SAVE_KEYS, makeTensor, planWrite, selector, type LoadOptions, type LoadResult, type SaveEntries, type SaveOptions } from './entries.js';
 import { buildHeader, checkHeaderLength, emptyRecord, parseHeader, type SafetensorsHeader } from './header.js';
 
 /**
@@ -30,10 +31,11 @@ export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
  * @example `const { tensors } = nx.io.parseSafetensors(nx.io.serializeSafetensors({ x: nx.ones([2]) }))`
  */
 export function parseSafetensors(bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
-  checkOptions('nx.io.parseSafetensors', options, LOAD_KEYS);
   const where = 'nx.io.parseSafetensors: <bytes>';
+  checkOptions('nx.io.parseSafetensors', options, LOAD_KEYS);
   const n = checkHeaderLength(bytes.subarray(0, 8), bytes.byteLength, where);
   const header = parseHeader(bytes.subarray(8, 8 + n), bytes.byteLength, where);
+  const sums = options.verify === false ? undefined : storedChecksums(header.metadata, where);
   const wanted = selector(options.names);
   const tensors: Array<[string, Tensor]> = [];
   const dtypes = emptyRecord<string>();
@@ -44,6 +46,7 @@ export function parseSafetensors(bytes: Uint8Array, options: LoadOptions = {}): 
       const [begin, end] = info.dataOffsets;
       // copy: the tensor must not keep the caller's whole buffer alive or see later changes to it
       const slice = bytes.slice(header.dataStart + begin, header.dataStart + end);
+      if (sums !== undefined) verifyTensor(where, sums, name, info.dtype, info.shape, slice);
       tensors.push([name, makeTensor(where, name, info.dtype, info.shape, slice)]);
       dtypes[name] = info.dtype;
     }
@@ -51,7 +54,7 @@ export function parseSafetensors(bytes: Uint8Array, options: LoadOptions = {}): 
     for (const [, t] of tensors) tf.dispose(t);
     throw err;
   }
-  return { tensors, metadata: header.metadata, dtypes };
+  return { tensors, metadata: userMetadata(header.metadata), dtypes };
 }
 
 /**
@@ -64,13 +67,18 @@ export function serializeSafetensors(entries: SaveEntries, options: SaveOptions 
   const where = 'nx.io.serializeSafetensors';
   checkOptions(where, options, SAVE_KEYS);
   const plan = planWrite(where, entries, options);
-  const { prefix, dataBytes } = buildHeader(plan, options.metadata);
+  const encoded = plan.map((p) => encodeWith(p.tensor.dataSync() as Float32Array | Int32Array | Uint8Array, p.dtype, `${where}: tensor ${JSON.stringify(p.name)}`, false));
+  let metadata = options.metadata;
+  if (options.checksums !== false) {
+    const sums: Record<string, string> = {};
+    plan.forEach((p, i) => { sums[p.name] = hex(crc32Of(encoded[i]!, startChecksum(p.dtype, p.shape))); });
+    metadata = { ...metadata, [CHECKSUM_KEY]: JSON.stringify(sums) };
+  }
+  const { prefix, dataBytes } = buildHeader(plan, metadata);
   const out = new Uint8Array(prefix.byteLength + dataBytes);
   out.set(prefix, 0);
   let pos = prefix.byteLength;
-  for (const p of plan) {
-    const data = p.tensor.dataSync() as Float32Array | Int32Array | Uint8Array;
-    const bytes = encodeWith(data, p.dtype, `${where}: tensor ${JSON.stringify(p.name)}`, false);
+  for (const bytes of encoded) {
     out.set(bytes, pos);
     pos += bytes.byteLength;
   }

@@ -17,7 +17,7 @@ describe('byte layout', () => {
   // Byte vectors from the reference implementation's own tests (safetensors/src/tensor.rs).
   it('matches the reference serializer for one F32 tensor', () => {
     const t = nx.fromArray(Float32Array.from([0, 1, 2, 3, 4, 5]), { shape: [1, 2, 3] });
-    const out = nx.io.serializeSafetensors([['attn.0', t]]);
+    const out = nx.io.serializeSafetensors([['attn.0', t]], { checksums: false });
     const header = '{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}';
     expect(header.length).toBe(64);
     const expected = new Uint8Array(8 + 64 + 24);
@@ -29,8 +29,8 @@ describe('byte layout', () => {
   });
 
   it('pads the header with spaces to a multiple of 8 (reference vectors)', () => {
-    expect(Array.from(nx.io.serializeSafetensors([]))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
-    const withMeta = nx.io.serializeSafetensors([], { metadata: { framework: 'pt' } });
+    expect(Array.from(nx.io.serializeSafetensors([], { checksums: false }))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
+    const withMeta = nx.io.serializeSafetensors([], { metadata: { framework: 'pt' }, checksums: false });
     expect(Array.from(withMeta)).toEqual([
       40, 0, 0, 0, 0, 0, 0, 0, 123, 34, 95, 95, 109, 101, 116, 97, 100, 97, 116, 97, 95,
       95, 34, 58, 123, 34, 102, 114, 97, 109, 101, 119, 111, 114, 107, 34, 58, 34, 112,
@@ -87,7 +87,9 @@ describe('save and load', () => {
       expect(file.headerLength % 8).toBe(0);
       expect(file.headerText).toMatch(/^\{.*\} *$/s);
       expect(file.order).toEqual(spec.map(([n]) => n));
-      expect(file.metadata ?? {}).toEqual(metadata);
+      const { [nx.io.CHECKSUM_KEY]: sums, ...userMeta } = file.metadata ?? {};
+      expect(userMeta).toEqual(metadata);
+      expect(Object.keys(JSON.parse(sums!) as object).sort()).toEqual(spec.map(([n]) => n).sort());
 
       const loaded = await nx.io.loadSafetensors(path);
       expect(nx.memory().numTensors).toBe(before + spec.length);
@@ -225,13 +227,21 @@ describe('atomic save', () => {
     });
     const t1 = nx.zeros([3 << 20]); // 12 MB: bypasses the coalescing buffer, so several writes happen
     const t2 = nx.ones([3 << 20]);
+    let err: unknown;
     try {
-      await expect(nx.io.saveSafetensors(path, { t1, t2 })).rejects.toThrow(/ENOSPC/);
+      err = await nx.io.saveSafetensors(path, { t1, t2 }).then(() => undefined, (e: unknown) => e);
     } finally {
       spy.mockRestore();
     }
+    // a typed error naming the file, what it needed and what is free
+    expect(err).toBeInstanceOf(nx.DiskFullError);
+    const full = err as nx.DiskFullError;
+    expect(full.path).toBe(path);
+    expect(full.bytesNeeded).toBeGreaterThan(2 * 4 * (3 << 20));
+    expect(full.message).toMatch(/no space left on the device while writing .*inject\.safetensors; it needs 25\.2 MB, [\d.]+ MB is free there\. The previous file is intact/);
     expect(calls).toBeGreaterThanOrEqual(2);
     expect(await readFile(path, 'utf8')).toBe('previous content');
+
     expect(await tempFiles()).toEqual([]);
     nx.dispose([t1, t2]);
   }, 30_000);
