@@ -82,6 +82,7 @@ function own<T>(rec: Record<string, T> | undefined, key: string): T | undefined 
  * Checks the entries and options and decides each tensor's storage dtype and byte size.
  * @throws ValueError for a non-tensor, a disposed tensor, an empty, duplicate or reserved name,
  *   or metadata that is not string -> string; DTypeError for an unsupported storage dtype.
+ * @internal
  */
 export function planWrite(where: string, entries: SaveEntries, options: SaveOptions): PlannedTensor[] {
   const list: Array<[string, Tensor]> = Array.isArray(entries) ? entries : Object.entries(entries);
@@ -126,6 +127,7 @@ export function planWrite(where: string, entries: SaveEntries, options: SaveOpti
 
 /**
  * Whether `name` is selected by a `names` option.
+ * @internal
  */
 export function selector(names: LoadOptions['names']): (name: string) => boolean {
   if (names === undefined) return () => true;
