@@ -22,7 +22,8 @@ export interface CheckpointFiles {
   index: string;
 }
 
-async function kindOf(path: string): Promise<'dir' | 'file' | 'other' | 'none'> {
+/** What is at `path`: a folder, a file, something else, or nothing. */
+export async function kindOf(path: string): Promise<'dir' | 'file' | 'other' | 'none'> {
   try {
     const s = await stat(path);
     return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';

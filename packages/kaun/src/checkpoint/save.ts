@@ -13,14 +13,14 @@
  * removed (`tidy.ts`). A kill at any step leaves the old or the new checkpoint, complete.
  * @module
  */
-import { link, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { CheckpointError, TreeStructureError } from '../errors.js';
 import type { Vars } from '../layer/layer.js';
 import { flattenWithPaths, type Tree } from '../ptree/index.js';
-import { saveTarget, shardName, uniqueShardName, type CheckpointFiles } from './files.js';
+import { kindOf, saveTarget, shardName, uniqueShardName, type CheckpointFiles } from './files.js';
 import { beginSave, endSave, SAVE_ID_KEY, WRITER_KEY } from './identity.js';
 import { parseSize } from './size.js';
 import { tidy } from './tidy.js';
@@ -132,15 +132,6 @@ async function makeFolder(where: string, dir: string): Promise<void> {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Puts a complete, fsynced shard (at `tmp`) in place under a name no file has: the usual name
  * when it is free (a hard link, which fails rather than replace a file), else the save's unique
@@ -156,7 +147,7 @@ async function place(tmp: string, dir: string, usual: string, unique: string): P
   } catch (err) {
     const code = (err as { code?: string }).code;
     // no hard links on this file system: take the usual name only when it is free
-    if (code !== 'EEXIST' && !(await exists(join(dir, usual)))) {
+    if (code !== 'EEXIST' && (await kindOf(join(dir, usual))) === 'none') {
       nx.io.faultPoint(`rename temporary -> ${usual}`);
       await rename(tmp, join(dir, usual));
       return usual;

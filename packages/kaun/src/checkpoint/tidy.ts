@@ -5,20 +5,14 @@
  * file that a concurrent save put under the same name meanwhile is put back, not lost.
  * @module
  */
-import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nx from '@raven/nx';
 import type { CheckpointFiles } from './files.js';
-import { isShardName } from './files.js';
+import { isShardName, kindOf } from './files.js';
 import { removable, SAVE_ID_KEY } from './identity.js';
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
+const exists = async (p: string): Promise<boolean> => (await kindOf(p)) === 'file';
 
 /** The metadata of a shard (its safetensors header) or undefined when it is not a valid file. */
 async function shardMetadata(p: string): Promise<Record<string, string> | undefined> {
