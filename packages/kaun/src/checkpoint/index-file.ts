@@ -3,7 +3,7 @@
  * `{"metadata": {"total_size": N, ...}, "weight_map": {key: shard file}}`.
  * @module
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { CheckpointError } from '../errors.js';
 import { shardPath } from './files.js';
 
@@ -27,11 +27,19 @@ export interface ShardIndex {
  */
 export async function readIndex(indexPath: string, dir: string, where: string): Promise<ShardIndex> {
   const at = `${where}: index ${indexPath}`;
-  const { size } = await stat(indexPath);
-  if (size > MAX_INDEX_BYTES) throw new CheckpointError(`${at}: ${size} bytes is over the ${MAX_INDEX_BYTES}-byte limit for an index`);
+  // one open file: its size and its text are of the same index (a save may replace it meanwhile)
+  const handle = await open(indexPath, 'r');
+  let text: string;
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_INDEX_BYTES) throw new CheckpointError(`${at}: ${size} bytes is over the ${MAX_INDEX_BYTES}-byte limit for an index`);
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(indexPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (cause) {
     throw new CheckpointError(`${at}: not valid JSON (${(cause as Error).message})`, { cause });
   }

@@ -20,7 +20,7 @@ const cacheDir = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..
 let child: string | undefined;
 
 /**
- * Bundles a child script of this folder (with the kaun and nx sources; TF.js stays external) into
+ * Bundles a child script of this folder (with the kaun and nx sources; other packages stay external) into
  * one plain JavaScript file, so that a short child process starts in a third of the time tsx
  * takes. The caller removes the file when done.
  * @returns the bundle's path.
@@ -28,7 +28,11 @@ let child: string | undefined;
 export async function bundleChild(script: string): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
   const out = join(cacheDir, `${script.replace(/\.ts$/, '')}-${process.pid}-${Date.now()}.mjs`);
-  await build({ entryPoints: [fileURLToPath(new URL(`./${script}`, import.meta.url))], bundle: true, platform: 'node', format: 'esm', conditions: ['source'], outfile: out, logLevel: 'error', external: ['@tensorflow/*'] });
+  // the workspace's own sources are bundled; every other package stays external (Node loads it)
+  const externalPackages = { name: 'external-packages', setup(b: { onResolve: (o: { filter: RegExp }, f: (a: { path: string }) => { external: boolean } | undefined) => void }) {
+    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@raven/') ? undefined : { external: true }));
+  } };
+  await build({ entryPoints: [fileURLToPath(new URL(`./${script}`, import.meta.url))], bundle: true, platform: 'node', format: 'esm', conditions: ['source'], outfile: out, logLevel: 'error', plugins: [externalPackages] });
   return out;
 }
 
@@ -221,11 +225,12 @@ export async function concurrentLoads(root: string, loads: number): Promise<Conc
   Ptree.dispose(first);
   const outputs: string[] = ['', ''];
   const saves = [0, 0];
+  const exited = [false, false];
   const done = [0, 1].map((w) => {
     const p = spawn(process.execPath, [writer, folder, String(w), stop], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NX_BACKEND: 'cpu' } });
     p.stdout.on('data', (d: Buffer) => { saves[w] += d.toString().split('\n').filter((l) => l.startsWith('saved ')).length; });
     p.stderr.on('data', (d: Buffer) => { outputs[w] += d.toString(); });
-    return new Promise<number | null>((resolve) => p.on('close', resolve));
+    return new Promise<number | null>((resolve) => p.on('close', (code) => { exited[w] = true; resolve(code); }));
   });
   const like: Record<string, nx.Tensor> = {};
   for (let i = 0; i < LEAVES; i++) like[`layer${i}`] = nx.zeros([PER_LEAF]);
@@ -234,9 +239,9 @@ export async function concurrentLoads(root: string, loads: number): Promise<Conc
   try {
     // start loading once both writers are saving, and keep loading until each saved 3 more times
     const deadline = Date.now() + 120_000;
-    while (Math.min(...saves) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (Math.min(...saves) < 1 && Date.now() < deadline && !exited.some(Boolean)) await new Promise((r) => setTimeout(r, 20));
     const start = [...saves];
-    while ((result.loads < loads || saves.some((n, w) => n - start[w]! < 3)) && Date.now() < deadline + 120_000) {
+    while ((result.loads < loads || saves.some((n, w) => n - start[w]! < 3)) && Date.now() < deadline + 120_000 && !exited.some(Boolean)) {
       let got: Record<string, nx.Tensor>;
       try {
         got = await Checkpoint.load(folder, { like });

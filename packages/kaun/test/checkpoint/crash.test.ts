@@ -72,7 +72,7 @@ describe('a save killed at any step leaves the old or the new checkpoint', () =>
     expect(await loadOutcome(results[0]!.folder, undefined, 3)).toBe('new');
   }, 600_000);
 
-  it.skipIf(py.ok)(`(transformers cross-check skipped: ${py.reason})`, () => undefined);
+  if (!py.ok) it.skip(`transformers cross-check (${py.reason})`, () => undefined);
 });
 
 describe('saves into a new folder keep Hugging Face names', () => {
