@@ -8,7 +8,7 @@
 import * as nx from '@raven/nx';
 import { CheckpointError } from '../errors.js';
 import { loadCandidates } from './files.js';
-import { SAVE_ID_KEY, WRITER_KEY } from './identity.js';
+import { SAVE_ID_KEY, SHARDS_KEY } from './claims.js';
 import { readIndex } from './index-file.js';
 
 /** An open checkpoint: where each key lives, and the open files. */
@@ -35,7 +35,7 @@ export interface Sources {
 const ATTEMPTS = 12;
 
 /** Metadata keys the writer adds, not shown as the checkpoint's metadata. */
-const HIDDEN = new Set([SAVE_ID_KEY, WRITER_KEY, nx.io.CHECKSUM_KEY]);
+const HIDDEN = new Set([SAVE_ID_KEY, SHARDS_KEY, nx.io.CHECKSUM_KEY]);
 
 function visible(meta: Record<string, unknown>): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
@@ -64,6 +64,17 @@ async function openSingle(file: string): Promise<Sources> {
   return { files, infos, metadata: visible(reader.header.metadata), kind: 'file', paths: [file], allKeys: [...reader.header.names], readers, close: () => closeAll(readers.values()) };
 }
 
+/** The `raven.shards` fingerprints of an index, or undefined (another tool's index, or damaged). */
+function parseFingerprints(raw: unknown): Record<string, string> | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function openSharded(where: string, indexPath: string, dir: string, wanted: ReadonlySet<string> | undefined): Promise<Sources> {
   let index;
   try {
@@ -72,7 +83,8 @@ async function openSharded(where: string, indexPath: string, dir: string, wanted
     if (isMissing(err)) throw new Changed(`index ${indexPath} disappeared`);
     throw err;
   }
-  const saveId = index.metadata[SAVE_ID_KEY];
+  const saveId = index.metadata[SAVE_ID_KEY]; // indexes of earlier versions: one id in every file
+  const fingerprints = parseFingerprints(index.metadata[SHARDS_KEY]);
   const files = new Map<string, string>();
   const needed = new Map<string, string[]>(); // shard path -> keys wanted from it
   for (const [key, shard] of index.weightMap) {
@@ -94,7 +106,9 @@ async function openSharded(where: string, indexPath: string, dir: string, wanted
       }
       readers.set(p, reader);
       const { header } = reader;
-      if (typeof saveId === 'string' && header.metadata[SAVE_ID_KEY] !== saveId) {
+      const shard = [...index.shardPaths].find(([, q]) => q === p)![0];
+      const mismatch = fingerprints !== undefined ? fingerprints[shard] !== header.fingerprint : typeof saveId === 'string' && header.metadata[SAVE_ID_KEY] !== saveId;
+      if (mismatch) {
         throw new Changed(`shard ${p} is not from the save that wrote index ${indexPath} (the files were changed by hand, or by another tool, or a save is replacing them)`);
       }
       for (const key of keys) {

@@ -6,13 +6,17 @@
  * from the old save to the new one at a single commit point:
  * - one file: the rename of the new file over `model.safetensors`;
  * - sharded: new shards get names no file has (Hugging Face's `model-00001-of-00004.safetensors`
- *   when free, else `model.{saveId}-00001-of-00004.safetensors`), then the index is renamed into
- *   place; when it replaces a single file, removing that file is the commit (a single file wins
- *   over an index, as in transformers).
+ *   when free, else `model.{saveId}-00001-of-00004.safetensors`; a shard identical to the file
+ *   already under the usual name reuses it), then the index, which records each shard's header
+ *   fingerprint, is renamed into place; when it replaces a single file, removing that file is
+ *   the commit (a single file wins over an index, as in transformers).
  * Only after the commit are the old shards, a hidden index and temporaries of killed writers
- * removed (`tidy.ts`). A kill at any step leaves the old or the new checkpoint, complete.
+ * removed (`tidy.ts`); names a running save has claimed (`claims.ts`) are left alone. A kill at
+ * any step leaves the old or the new checkpoint, complete. Files depend only on what is saved
+ * (no ids or times in them), so saving the same tree twice gives the same bytes.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nx from '@raven/nx';
@@ -21,11 +25,9 @@ import { CheckpointError, TreeStructureError } from '../errors.js';
 import type { Vars } from '../layer/layer.js';
 import { flattenWithPaths, type Tree } from '../ptree/index.js';
 import { kindOf, saveTarget, shardName, uniqueShardName, type CheckpointFiles } from './files.js';
-import { beginSave, endSave, SAVE_ID_KEY, WRITER_KEY } from './identity.js';
+import { claim, SAVE_ID_KEY, SHARDS_KEY } from './claims.js';
 import { parseSize } from './size.js';
 import { tidy } from './tidy.js';
-
-export { SAVE_ID_KEY } from './identity.js';
 
 /** Options of {@link save}. */
 export interface SaveOptions {
@@ -54,7 +56,7 @@ export interface SaveOptions {
 export const SAVE_KEYS: nx.OptionKeys<SaveOptions> = { metadata: true, dtype: true, maxShardSize: true, checksums: true };
 
 /** Metadata keys the checkpoint writer fills in itself. */
-const RESERVED = [SAVE_ID_KEY, WRITER_KEY, nx.io.CHECKSUM_KEY];
+const RESERVED = [SAVE_ID_KEY, SHARDS_KEY, nx.io.CHECKSUM_KEY];
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !nx.isTensor(x);
@@ -132,12 +134,27 @@ async function makeFolder(where: string, dir: string): Promise<void> {
   }
 }
 
+async function fingerprintOf(path: string): Promise<string | undefined> {
+  try {
+    return (await nx.io.readSafetensorsHeader(path)).fingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Puts a complete, fsynced shard (at `tmp`) in place under a name no file has: the usual name
- * when it is free (a hard link, which fails rather than replace a file), else the save's unique
- * name. @returns the name used.
+ * Puts a complete, fsynced shard (at `tmp`, with header fingerprint `fp`) in place: the file
+ * already under the usual name when it holds exactly this shard (`reuse`: written with
+ * checksums, so the header says what the data is); else the usual name when it is free (a hard
+ * link, which fails rather than replace a file); else the save's unique name.
+ * @returns the name used.
  */
-async function place(tmp: string, dir: string, usual: string, unique: string): Promise<string> {
+async function place(tmp: string, fp: string, reuse: boolean, dir: string, usual: string, unique: string): Promise<string> {
+  if (reuse && (await fingerprintOf(join(dir, usual))) === fp) {
+    nx.io.faultPoint(`unlink temporary of ${usual} (identical file kept)`);
+    await unlink(tmp);
+    return usual;
+  }
   nx.io.faultPoint(`link ${usual}`);
   try {
     await link(tmp, join(dir, usual));
@@ -158,40 +175,48 @@ async function place(tmp: string, dir: string, usual: string, unique: string): P
   return unique;
 }
 
-async function saveSharded(files: CheckpointFiles, shards: Array<Array<[string, Tensor]>>, total: number, id: string, options: SaveOptions): Promise<void> {
-  const { metadata, dtype, checksums } = options;
-  const shardMeta = { ...metadata, [SAVE_ID_KEY]: id, [WRITER_KEY]: nx.io.writerTag() };
-  const placed: string[] = [];
+async function saveSharded(files: CheckpointFiles, shards: Array<Array<[string, Tensor]>>, total: number, options: SaveOptions): Promise<void> {
+  const { metadata, dtype } = options;
+  const checksums = options.checksums !== false;
+  const id = randomBytes(8).toString('hex');
+  const usual = shards.map((_, i) => shardName(files.prefix, i + 1, shards.length));
+  const unique = shards.map((_, i) => uniqueShardName(files.prefix, id, i + 1, shards.length));
+  const indexName = files.index.slice(files.dir.length + 1);
+  // without checksums a header does not tell two saves apart: a random id does
+  const shardMeta = checksums ? metadata : { ...metadata, [SAVE_ID_KEY]: id };
+  const held = await claim(files, [...usual, ...unique, indexName]);
   const weightMap: Record<string, string> = {};
+  const fingerprints: Record<string, string> = {};
   let committed = false;
   try {
     for (let i = 0; i < shards.length; i++) {
-      const usual = shardName(files.prefix, i + 1, shards.length);
-      const tmp = nx.io.tempPath(join(files.dir, usual));
+      const tmp = nx.io.tempPath(join(files.dir, usual[i]!));
       await nx.io.saveSafetensors(tmp, shards[i]!, { metadata: shardMeta, dtype, checksums });
       let name: string;
       try {
-        name = await place(tmp, files.dir, usual, uniqueShardName(files.prefix, id, i + 1, shards.length));
+        const fp = (await nx.io.readSafetensorsHeader(tmp)).fingerprint;
+        name = await place(tmp, fp, checksums, files.dir, usual[i]!, unique[i]!);
+        fingerprints[name] = fp;
       } catch (err) {
         await unlink(tmp).catch(() => undefined);
         throw err;
       }
-      placed.push(name);
       for (const [key] of shards[i]!) weightMap[key] = name;
     }
     nx.io.faultPoint('fsync folder (shards)');
     await nx.io.syncFolder(files.dir);
-    const indexMeta: Record<string, unknown> = { ...metadata, total_size: total, [SAVE_ID_KEY]: id, [WRITER_KEY]: nx.io.writerTag() };
+    const indexMeta: Record<string, unknown> = { ...metadata, total_size: total, [SHARDS_KEY]: JSON.stringify(fingerprints) };
     await nx.io.writeFileAtomic(files.index, `${JSON.stringify({ metadata: indexMeta, weight_map: weightMap }, null, 2)}\n`);
     committed = true;
+    // A single file hides the index; removing it is the commit when a sharded save replaces one.
+    nx.io.faultPoint(`unlink ${files.file}`);
+    await unlink(files.file).catch(() => undefined);
+    nx.io.faultPoint('fsync folder (committed)');
+    await nx.io.syncFolder(files.dir);
   } finally {
-    if (!committed) for (const name of placed) await unlink(join(files.dir, name)).catch(() => undefined);
+    await held.release();
+    if (!committed) await tidy(files).catch(() => undefined); // what this save placed is now unclaimed and unreferenced
   }
-  // A single file hides the index; removing it is the commit when a sharded save replaces one.
-  nx.io.faultPoint(`unlink ${files.file}`);
-  await unlink(files.file).catch(() => undefined);
-  nx.io.faultPoint('fsync folder (committed)');
-  await nx.io.syncFolder(files.dir);
 }
 
 /**
@@ -213,17 +238,8 @@ export async function saveEntries(where: string, path: string, entries: Array<[s
   const files = await saveTarget(path, where);
   await makeFolder(where, files.dir);
   await nx.io.removeStaleTemporaries(files.dir);
-  const id = beginSave();
-  try {
-    if (shards.length <= 1) {
-      const meta = { ...metadata, [SAVE_ID_KEY]: id, [WRITER_KEY]: nx.io.writerTag() };
-      await nx.io.saveSafetensors(files.file, entries, { metadata: meta, dtype, checksums: options.checksums });
-    } else {
-      await saveSharded(files, shards, total, id, options);
-    }
-  } finally {
-    endSave(id);
-  }
+  if (shards.length <= 1) await nx.io.saveSafetensors(files.file, entries, { metadata, dtype, checksums: options.checksums });
+  else await saveSharded(files, shards, total, options);
   await tidy(files);
 }
 

@@ -1,66 +1,58 @@
 /**
  * Removing what earlier saves of a checkpoint left behind: temporaries of killed writers, shards
- * no longer referenced, an index hidden by a newer single file. Only files no live save can
- * still commit are removed (see `identity.ts`), and each is first moved aside and checked, so a
- * file that a concurrent save put under the same name meanwhile is put back, not lost.
+ * the visible checkpoint does not reference, an index hidden by a single file. A name that a
+ * running save has claimed is never removed (see `claims.ts`). Each file is moved aside first and
+ * the claims and the visible checkpoint are read again: a file that became claimed or referenced
+ * meanwhile (a concurrent save committed) is put back, not lost.
  * @module
  */
 import { link, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nx from '@raven/nx';
-import type { CheckpointFiles } from './files.js';
-import { isShardName, kindOf } from './files.js';
-import { removable, SAVE_ID_KEY } from './identity.js';
+import { claimedNames } from './claims.js';
+import { isShardName, kindOf, type CheckpointFiles } from './files.js';
 
-const exists = async (p: string): Promise<boolean> => (await kindOf(p)) === 'file';
+const isFile = async (p: string): Promise<boolean> => (await kindOf(p)) === 'file';
 
-/** The metadata of a shard (its safetensors header) or undefined when it is not a valid file. */
-async function shardMetadata(p: string): Promise<Record<string, string> | undefined> {
+/** What the folder shows now: whether the single file is there, and the shards the index names. */
+async function visible(files: CheckpointFiles): Promise<{ single: boolean; referenced: Set<string>; indexReadable: boolean }> {
+  const single = await isFile(files.file);
   try {
-    return (await nx.io.readSafetensorsHeader(p)).metadata;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The `metadata` object of an index, or undefined when it cannot be read as one. */
-async function indexMetadata(p: string): Promise<{ metadata: Record<string, unknown> | undefined; shards: Set<string> } | undefined> {
-  try {
-    const json = JSON.parse(await readFile(p, 'utf8')) as { metadata?: unknown; weight_map?: unknown };
-    const meta = typeof json.metadata === 'object' && json.metadata !== null ? (json.metadata as Record<string, unknown>) : undefined;
+    const json = JSON.parse(await readFile(files.index, 'utf8')) as { weight_map?: unknown };
     const wm = typeof json.weight_map === 'object' && json.weight_map !== null ? Object.values(json.weight_map as Record<string, unknown>) : [];
-    return { metadata: meta, shards: new Set(wm.filter((v): v is string => typeof v === 'string')) };
-  } catch {
-    return undefined;
+    return { single, referenced: new Set(wm.filter((v): v is string => typeof v === 'string')), indexReadable: true };
+  } catch (err) {
+    return { single, referenced: new Set(), indexReadable: (err as { code?: string }).code === 'ENOENT' };
   }
 }
 
 /**
- * Removes `path` if it is still the file that was judged removable (same save id): it is first
- * renamed to a temporary name of this process, then checked; a different file (another save put
- * one there meanwhile) is linked back under its name.
+ * Removes the file `name` unless, once it is moved aside, it turns out to be needed: claimed by a
+ * running save, or part of the visible checkpoint (`stillNeeded`). A needed file is linked back
+ * under its name (unless a newer file took the name, which makes this one stale).
  */
-async function removeChecked(path: string, saveId: unknown, readId: (p: string) => Promise<unknown>): Promise<void> {
+async function removeUnlessNeeded(files: CheckpointFiles, name: string, stillNeeded: (claimed: Set<string> | undefined) => Promise<boolean>): Promise<void> {
+  const path = join(files.dir, name);
   const aside = nx.io.tempPath(path);
-  nx.io.faultPoint(`rename ${path} aside`);
+  nx.io.faultPoint(`rename ${name} aside`);
   try {
     await rename(path, aside);
   } catch {
     return; // gone already
   }
-  const now = await readId(aside);
-  if (now !== saveId) {
-    nx.io.faultPoint(`link ${path} back`);
-    await link(aside, path).catch(() => undefined); // EEXIST: a newer file took the name; this one is stale
+  const claimed = await claimedNames(files);
+  if (claimed === undefined || claimed.has(name) || (await stillNeeded(claimed))) {
+    nx.io.faultPoint(`link ${name} back`);
+    await link(aside, path).catch(() => undefined); // EEXIST: a newer file took the name
   }
-  nx.io.faultPoint(`unlink ${aside}`);
+  nx.io.faultPoint(`unlink ${name} (aside)`);
   await unlink(aside).catch(() => undefined);
 }
 
 /**
- * Removes what earlier saves of `files` left: temporaries of dead writers in the folder; shards
- * of the checkpoint that the visible checkpoint does not reference; the index when a single
- * file hides it. Files that live saves may still commit are kept.
+ * Removes what earlier saves of `files` left: temporaries of dead writers in the folder; shards of
+ * the checkpoint that the visible checkpoint does not reference; the index when a single file
+ * hides it. Claimed names are kept.
  */
 export async function tidy(files: CheckpointFiles): Promise<void> {
   await nx.io.removeStaleTemporaries(files.dir);
@@ -70,19 +62,22 @@ export async function tidy(files: CheckpointFiles): Promise<void> {
   } catch {
     return;
   }
-  const singleVisible = await exists(files.file);
-  const index = await indexMetadata(files.index);
-  if (!singleVisible && index === undefined && (await exists(files.index))) return; // a broken visible index: touch nothing
-  const referenced = singleVisible || index === undefined ? new Set<string>() : index.shards;
-  if (singleVisible && index !== undefined && removable(index.metadata)) {
-    await removeChecked(files.index, index.metadata?.[SAVE_ID_KEY], async (p) => (await indexMetadata(p))?.metadata?.[SAVE_ID_KEY]);
+  const claimed = await claimedNames(files);
+  if (claimed === undefined) return; // a claim being written: leave everything to its save
+  const now = await visible(files);
+  if (!now.single && !now.indexReadable) return; // a damaged visible index: touch nothing
+  const indexName = files.index.slice(files.dir.length + 1);
+  if (now.single && names.includes(indexName) && !claimed.has(indexName)) {
+    // hidden by the single file; needed again only if the single file is gone (a sharded save committed)
+    await removeUnlessNeeded(files, indexName, async () => !(await isFile(files.file)));
   }
+  const referenced = now.single ? new Set<string>() : now.referenced;
   for (const name of names) {
-    if (!isShardName(files.prefix, name) || referenced.has(name)) continue;
-    const p = join(files.dir, name);
-    const meta = await shardMetadata(p);
-    if (meta !== undefined && !removable(meta)) continue;
-    await removeChecked(p, meta?.[SAVE_ID_KEY], async (q) => (await shardMetadata(q))?.[SAVE_ID_KEY]);
+    if (!isShardName(files.prefix, name) || referenced.has(name) || claimed.has(name)) continue;
+    await removeUnlessNeeded(files, name, async () => {
+      const again = await visible(files);
+      return !again.single && again.referenced.has(name);
+    });
   }
   await nx.io.syncFolder(files.dir);
 }

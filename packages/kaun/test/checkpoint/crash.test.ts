@@ -7,7 +7,7 @@
  * packages/kaun/bench/crash-sweep.ts`; this suite sweeps the layout changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,19 +78,34 @@ describe('a save killed at any step leaves the old or the new checkpoint', () =>
 describe('saves into a new folder keep Hugging Face names', () => {
   it('a fresh sharded save writes model-0000i-of-0000n; replacing uses names unique to the save, then the usual ones again', async () => {
     const out = join(dir, 'names');
-    const tree = versionTree(5);
-    await Checkpoint.save(out, tree, { maxShardSize: shardLimit(4) });
+    const [t5, t6, t7] = [versionTree(5), versionTree(6), versionTree(7)];
+    await Checkpoint.save(out, t5, { maxShardSize: shardLimit(4) });
     const hf = ['model-00001-of-00004.safetensors', 'model-00002-of-00004.safetensors', 'model-00003-of-00004.safetensors', 'model-00004-of-00004.safetensors'];
     expect(await listing(out)).toEqual([...hf, 'model.safetensors.index.json']);
-    await Checkpoint.save(out, tree, { maxShardSize: shardLimit(4) });
+    await Checkpoint.save(out, t6, { maxShardSize: shardLimit(4) });
     const second = await listing(out);
     expect(second.filter((f) => f !== 'model.safetensors.index.json').every((f) => /^model\.[0-9a-f]{16}-0000[1-4]-of-00004\.safetensors$/.test(f))).toBe(true);
-    await Checkpoint.save(out, tree, { maxShardSize: shardLimit(4) });
+    await Checkpoint.save(out, t7, { maxShardSize: shardLimit(4) });
     expect(await listing(out)).toEqual([...hf, 'model.safetensors.index.json']);
     const like = versionTree(0);
     const back = await Checkpoint.load(out, { like });
-    expect(nx.toArray(back['layer3']!)).toEqual(nx.toArray(tree['layer3']!));
-    Ptree.dispose([tree, like, back]);
+    expect(nx.toArray(back['layer3']!)).toEqual(nx.toArray(t7['layer3']!));
+    Ptree.dispose([t5, t6, t7, like, back]);
+  });
+
+  it('saving the same tree again leaves the same bytes (shards identical to the files there are kept)', async () => {
+    const out = join(dir, 'same');
+    const t = versionTree(8);
+    const bytes = async () => Promise.all((await listing(out)).map(async (f) => [f, (await readFile(join(out, f))).toString('hex')]));
+    await Checkpoint.save(out, t, { maxShardSize: shardLimit(4), metadata: { format: 'pt' } });
+    const first = await bytes();
+    await Checkpoint.save(out, t, { maxShardSize: shardLimit(4), metadata: { format: 'pt' } });
+    expect(await bytes()).toEqual(first);
+    await Checkpoint.save(join(dir, 'same-single'), t);
+    const single = await readFile(join(dir, 'same-single', 'model.safetensors'));
+    await Checkpoint.save(join(dir, 'same-single'), t);
+    expect(await readFile(join(dir, 'same-single', 'model.safetensors'))).toEqual(single);
+    Ptree.dispose(t);
   });
 });
 

@@ -9,6 +9,7 @@
  */
 import { bitSizeOf } from '../dtype/storage.js';
 import { SafetensorsFormatError } from '../errors.js';
+import { crc32Of, hex } from './checksum.js';
 
 /** The largest header accepted, as in the reference implementation (100 MB). */
 export const MAX_HEADER_SIZE = 100_000_000;
@@ -33,6 +34,12 @@ export interface SafetensorsHeader {
   dataStart: number;
   /** Tensor names in file order (by data offset). */
   names: string[];
+  /**
+   * CRC-32 of the header bytes, as 8 hex digits: two files with the same fingerprint have the
+   * same tensors, dtypes, shapes, offsets and metadata, and (when written with checksums) the
+   * same data. kaun's sharded checkpoints record each shard's fingerprint in the index.
+   */
+  fingerprint: string;
 }
 
 /** An object without a prototype, so that any name (even `__proto__`) is an ordinary key. */
@@ -146,7 +153,7 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, where: st
 
   const tensors = emptyRecord<SafetensorsTensorInfo>();
   for (const [name, info] of entries) tensors[name] = { dtype: info.dtype, shape: info.shape, dataOffsets: info.dataOffsets };
-  return { tensors, metadata, dataStart, names: entries.map(([name]) => name) };
+  return { tensors, metadata, dataStart, names: entries.map(([name]) => name), fingerprint: hex(crc32Of(headerBytes)) };
 }
 
 /** One tensor to describe in a header being built. */

@@ -96,6 +96,21 @@ describe('checksums', () => {
   });
 });
 
+describe('header fingerprints', () => {
+  it('equal for the same tensors, different when any value, dtype or metadata differs', () => {
+    const a = nx.fromArray([1, 2, 3]);
+    const b = nx.fromArray([1, 2, 4]);
+    const fp = (bytes: Uint8Array) => nx.io.parseSafetensorsHeader(bytes).fingerprint;
+    const base = fp(nx.io.serializeSafetensors({ a }));
+    expect(base).toMatch(/^[0-9a-f]{8}$/);
+    expect(fp(nx.io.serializeSafetensors({ a }))).toBe(base);
+    expect(fp(nx.io.serializeSafetensors({ a: b }))).not.toBe(base); // the checksum differs
+    expect(fp(nx.io.serializeSafetensors({ a }, { dtype: 'F16' }))).not.toBe(base);
+    expect(fp(nx.io.serializeSafetensors({ a }, { metadata: { x: '1' } }))).not.toBe(base);
+    nx.dispose([a, b]);
+  });
+});
+
 describe('openSafetensors', () => {
   it('reads from the file it opened even after the path is replaced or removed', async () => {
     const path = join(dir, 'held.safetensors');

@@ -36,8 +36,8 @@ describe('Bert.savePretrained', { timeout: 60_000 }, () => {
     const theirs = await nx.io.readSafetensorsHeader(join(TINY, 'model.safetensors'));
     const describe = (h: typeof mine) => Object.fromEntries(Object.entries(h.tensors).map(([k, v]) => [k, [v.dtype, v.shape]]));
     expect(describe(mine)).toEqual(describe(theirs));
-    // format: pt (transformers requires it), plus kaun's save id, writer and checksums
-    expect(Object.keys(mine.metadata).sort()).toEqual(['format', 'raven.crc32', 'raven.save_id', 'raven.writer']);
+    // format: pt (transformers requires it), plus kaun's checksums
+    expect(Object.keys(mine.metadata).sort()).toEqual(['format', 'raven.crc32']);
     expect(mine.metadata['format']).toBe('pt');
     // config.json carries what transformers needs
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
