@@ -35,7 +35,7 @@ async function runEpoch(check: boolean): Promise<{ wall: number; cpu: number }> 
   if (disposedCheckOn() !== check) throw new Error('the check did not switch');
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  ({ state } = await Train.fit(trainer, state, data, { initialEpoch: epoch, epochs: 1, progress: false }));
+  ({ state } = await Train.fit(trainer, state, data, { initialEpoch: epoch, epochs: epoch + 1, progress: false }));
   const c = process.cpuUsage(c0);
   epoch++;
   return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
