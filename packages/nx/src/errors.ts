@@ -192,3 +192,16 @@ export class DisposedTensorError extends ValueError {
   }
 }
 
+/**
+ * `nx.jit` cannot trace a function: it reads a value on the host that depends on its tensor
+ * arguments (`nx.item`, `nx.toArray`, a JS `if` on a value), takes or returns something that is
+ * not a tree of tensors and static values, or the traced graph cannot be built. The message names
+ * the operation and says what to change.
+ */
+export class TraceError extends NxError {
+  /** Creates a trace error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TraceError';
+  }
+}

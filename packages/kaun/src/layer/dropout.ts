@@ -14,7 +14,8 @@ function checkRate(fn: string, rate: unknown): void {
 /**
  * Inverted dropout of a tensor: each element is zeroed with probability `rate` and the others
  * are scaled by `1 / (1 - rate)`, so the expectation is unchanged. The mask is drawn from `key`
- * (element kept where `uniform < 1 - rate`, as JAX's `bernoulli`); the same key gives the same mask.
+ * with `nx.random.bernoulli` (element kept where `uniform < 1 - rate`, as JAX's); the same key
+ * gives the same mask.
  * @param rate - drop probability in `[0, 1)`; 0 returns `x` itself.
  * @param key - the PRNG key of the mask; required when `rate > 0`.
  * @param fn - the name error messages start with; default `'Layer.applyDropout'` (layers pass their own).
@@ -25,11 +26,9 @@ export function applyDropout(x: Tensor, rate: number, key: Key | undefined, fn =
   checkRate(fn, rate);
   if (rate === 0) return x;
   if (key === undefined) throw new LayerError(`${fn}: dropout is active (training with rate ${rate}) but no key was given; pass apply(vars, x, { training: true, key })`);
-  const keep = Math.fround(1 - rate);
+  // the mask is a tensor sampler's draw, so inside nx.jit it is drawn again at every call
   const scale = 1 / (1 - rate);
-  const u = nx.random.uniformArray(key, x.size);
-  for (let i = 0; i < u.length; i++) u[i] = u[i]! < keep ? scale : 0;
-  return nx.scope(() => nx.mul(x, nx.fromArray(u, { shape: x.shape })));
+  return nx.scope(() => nx.mul(x, nx.mul(nx.cast(nx.random.bernoulli(key, 1 - rate, x.shape), 'float32'), nx.scalar(scale))));
 }
 
 /** Options of {@link dropout}. */

@@ -6,7 +6,7 @@ import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import * as Ptree from '../ptree/index.js';
 import type { Tree } from '../ptree/index.js';
-import { makeCount, readCount } from './count.js';
+import { countScalar, makeCount, nextCount } from './count.js';
 import type { Optimizer } from './types.js';
 import { checkNumber, leavesLike, stateDict } from './_util.js';
 
@@ -46,7 +46,6 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
     init: (params) => nx.scope(() => ({ count: makeCount(0), mu: Ptree.zerosLike(params), nu: Ptree.zerosLike(params) })),
     update: (grads, state) => {
       const s = stateDict(fn, state, ['count', 'mu', 'nu']);
-      const t = readCount(fn, s['count']) + 1;
       return nx.scope(() => {
         const { leaves: gs, rebuild } = Ptree.flatten(grads);
         const ms = leavesLike(fn, 'the state mu', gs, s['mu']!);
@@ -56,9 +55,9 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
         const c1mB1 = nx.scalar(1 - b1);
         const cB2 = nx.scalar(b2);
         const c1mB2 = nx.scalar(1 - b2);
-        const sqrtBc2 = Math.sqrt(1 - b2 ** t);
-        const cEps = nx.scalar(eps * sqrtBc2);
-        const cStep = nx.scalar(sqrtBc2 / (1 - b1 ** t));
+        // bias corrections of update t = count + 1, computed on the host from the count
+        const cEps = countScalar(fn, s['count'], (c) => eps * Math.sqrt(1 - b2 ** (c + 1)));
+        const cStep = countScalar(fn, s['count'], (c) => Math.sqrt(1 - b2 ** (c + 1)) / (1 - b1 ** (c + 1)));
         const mu: Tensor[] = [];
         const nu: Tensor[] = [];
         const ups: Tensor[] = [];
@@ -74,7 +73,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
           mu.push(m!);
           nu.push(v!);
         }
-        return { updates: rebuild(ups), state: { count: makeCount(t), mu: rebuild(mu), nu: rebuild(nu) } as Tree };
+        return { updates: rebuild(ups), state: { count: nextCount(fn, s['count']), mu: rebuild(mu), nu: rebuild(nu) } as Tree };
       });
     },
   };

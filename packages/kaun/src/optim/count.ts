@@ -1,35 +1,37 @@
 /**
  * Step counters of optimizer states. A counter is an int32 scalar tensor (so the state checkpoints
- * with everything else); its value is also remembered on the host, so reading it for a schedule
- * or a bias correction never waits on the device. Internal.
+ * with everything else) made by `nx.hostScalar`, so its value is also known on the host: reading
+ * it for a schedule or a bias correction never waits on the device, and inside `nx.jit` the
+ * values computed from it are recomputed on the host at every call instead of baked into the
+ * graph. Internal.
  * @module
  */
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { OptimError } from '../errors.js';
 
-const known = new WeakMap<Tensor, number>();
-
-/** A new int32 scalar counter holding `n`, with its value remembered on the host. @internal */
+/** A new int32 scalar counter holding `n`. @internal */
 export function makeCount(n: number): Tensor {
-  const t = nx.scalar(n, 'int32');
-  known.set(t, n);
-  return t;
+  return nx.hostScalar([], () => n, 'int32');
 }
 
-/**
- * The value of a counter: from the host cache when this process made it, else read once from the
- * device (e.g. a counter loaded from a checkpoint) and cached.
- * @throws OptimError when `t` is not a scalar tensor.
- * @internal
- */
-export function readCount(fn: string, t: unknown): number {
+function checkCount(fn: string, t: unknown): asserts t is Tensor {
   if (!nx.isTensor(t) || t.rank !== 0) {
     throw new OptimError(`${fn}: the optimizer state has no scalar step count where one was expected; pass the state this optimizer's init returned`);
   }
-  const v = known.get(t);
-  if (v !== undefined) return v;
-  const read = Number(nx.item(t));
-  known.set(t, read);
-  return read;
+}
+
+/** The counter after `count`: `count + 1`. @internal */
+export function nextCount(fn: string, count: unknown): Tensor {
+  checkCount(fn, count);
+  return nx.hostScalar([count], (c) => c + 1, 'int32');
+}
+
+/**
+ * A float32 scalar computed on the host from the value of a counter, `f(count)` (a schedule, a
+ * bias correction). @internal
+ */
+export function countScalar(fn: string, count: unknown, f: (count: number) => number): Tensor {
+  checkCount(fn, count);
+  return nx.hostScalar([count], f);
 }

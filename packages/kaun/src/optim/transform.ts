@@ -8,7 +8,7 @@ import type { Tensor } from '@raven/nx';
 import { OptimError } from '../errors.js';
 import * as Ptree from '../ptree/index.js';
 import type { Tree } from '../ptree/index.js';
-import { makeCount, readCount } from './count.js';
+import { countScalar, makeCount, nextCount } from './count.js';
 import type { Schedule } from './schedule.js';
 import type { LearningRate, Optimizer } from './types.js';
 import { checkLr, checkNumber, leavesLike, needParams, stateDict } from './_util.js';
@@ -90,10 +90,14 @@ export function scaleBySchedule(schedule: Schedule): Optimizer {
     init: () => ({ count: makeCount(0) }),
     update: (grads, state) => {
       const s = stateDict(fn, state, ['count']);
-      const step = readCount(fn, s['count']);
-      const factor = schedule(step);
-      if (!Number.isFinite(factor)) throw new OptimError(`${fn}: the schedule returned ${factor} at step ${step}`);
-      return { updates: scaleLeaves(grads, factor), state: { count: makeCount(step + 1) } };
+      return nx.scope(() => {
+        const factor = countScalar(fn, s['count'], (step) => {
+          const v = schedule(step);
+          if (!Number.isFinite(v)) throw new OptimError(`${fn}: the schedule returned ${v} at step ${step}`);
+          return v;
+        });
+        return { updates: Ptree.map(grads, (g) => nx.mul(g, factor)), state: { count: nextCount(fn, s['count']) } };
+      });
     },
   };
 }

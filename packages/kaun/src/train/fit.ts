@@ -113,7 +113,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     const items = here === undefined || here.batch === 0 ? all : skipDone(all, here.batch, owned);
     reporter?.epochStart(epoch, epochs - 1, (data as { length?: unknown }).length as number | undefined);
     const accs = accumulators(trainer.metrics);
-    const onOutput = accs.length === 0 ? undefined : (y: Out, t: Y) => { const preds = trainer.predictions(y); for (const [, a] of accs) a.update(preds, t as nx.Tensor); };
+    const onPredictions = accs.length === 0 ? undefined : (preds: nx.Tensor, t: Y) => { for (const [, a] of accs) a.update(preds, t as nx.Tensor); };
     if (here) restoreMetrics(accs, here.metrics);
     const lossMean = here ? restoredLoss(here) : new LossMean();
     const logs: Record<string, number> = {};
@@ -124,7 +124,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         let loss: nx.Tensor;
         const n = batchSize(batch);
         try {
-          const r = stepWith(trainer, state, batch, {}, onOutput);
+          const r = stepWith(trainer, state, batch, {}, onPredictions);
           state = r.state;
           loss = r.loss;
         } finally {

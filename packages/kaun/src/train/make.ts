@@ -38,7 +38,8 @@ export function make<In = nx.Tensor, Out = nx.Tensor, Y = nx.Tensor>(options: Tr
     }
     return out;
   });
-  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics), predictions });
+  if (options.jit !== undefined && typeof options.jit !== 'boolean') throw new KaunError(`${fn}: jit must be a boolean`);
+  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics), predictions, jit: options.jit ?? false });
 }
 
 /** Options of {@link makeState}. */

@@ -6,11 +6,11 @@
 import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
-import { applyUpdates } from '../optim/apply.js';
 import { checkState } from './consumed.js';
 import * as Ptree from '../ptree/index.js';
 import type { Tree } from '../ptree/index.js';
-import { applyTrainable, trainableLeaves, withTrainable } from './frozen.js';
+import { jittedStep } from './jit-step.js';
+import { stepCore, type StepOutputs } from './step-core.js';
 import type { Batch, Trainer, TrainState } from './types.js';
 
 /** Options of {@link step}. */
@@ -36,50 +36,30 @@ export function disposeReplaced(old: Tree[], next: Tree[]): void {
   for (const t of old) for (const l of Ptree.leaves(t)) if (!keep.has(l) && !l.isDisposed) l.dispose();
 }
 
-/** Disposes the tensors of `used` that none of the `live` trees holds. */
-function freeUnused(used: Tensor[], live: Tree[]): void {
-  const keep = new Set<Tensor>();
-  for (const t of live) for (const l of Ptree.leaves(t)) keep.add(l);
-  for (const l of used) if (!keep.has(l) && !l.isDisposed) l.dispose();
-}
-
 /**
- * The step itself; `onOutput` sees the model output and the target inside the step's scope (fit
- * uses it for training metrics). @internal
+ * The step itself; `onPredictions` sees the predictions (`trainer.predictions` of the model
+ * output) and the target (fit uses it for training metrics). With `trainer.jit` the step runs as
+ * one graph (see `jit-step.ts`). @internal
  */
 export function stepWith<In, Out, Y>(
   trainer: Trainer<In, Out, Y>, state: TrainState, batch: Batch<In, Y>, options: StepOptions,
-  onOutput?: (output: Out, target: Y) => void,
+  onPredictions?: (preds: Tensor, target: Y) => void,
 ): StepResult {
   const fn = 'Train.step';
   if (batch === null || typeof batch !== 'object' || !('x' in batch) || !('y' in batch)) throw new KaunError(`${fn}: expected a batch {x, y}`);
   const key = options.key ?? nx.random.foldIn(state.key, state.step % 0x100000000);
-  const { model, loss, optimizer } = trainer;
   const { params, state: modelState, dtype } = state.vars;
-  const flat = Ptree.flatten(params);
-  const out = nx.scope(() => {
-    const lossAndAux = (...leaves: Tensor[]): [Tensor, { state: Tree; y: Out | undefined }] => {
-      const r = model.apply({ params: flat.rebuild(leaves), state: modelState, dtype }, batch.x, { training: true, key });
-      const l = loss(r.y, batch.y);
-      if (!nx.isTensor(l) || l.rank !== 0) throw new KaunError(`${fn}: the loss must return a scalar tensor, got ${nx.isTensor(l) ? `shape [${l.shape.join(', ')}]` : typeof l}`);
-      return [l, { state: r.state, y: onOutput ? r.y : undefined }];
-    };
-    // with Optim.freeze, gradients of the trainable leaves only (frozen ones get the leaf as a stand-in the optimizer ignores)
-    const train = trainableLeaves(optimizer, params);
-    const vg = train === undefined
-      ? nx.valueAndGrad(lossAndAux, { hasAux: true })(...flat.leaves)
-      : nx.valueAndGrad((...ts: Tensor[]) => lossAndAux(...withTrainable(flat.leaves, train, ts)), { hasAux: true })(...train.map((i) => flat.leaves[i]!));
-    const { value, aux } = vg;
-    const grads = train === undefined ? vg.grads : withTrainable(flat.leaves, train, vg.grads);
-    if (onOutput) onOutput(aux.y as Out, batch.y);
-    const { updates, state: optState } = optimizer.update(flat.rebuild(grads), state.optState, params);
-    // free the gradients, then the updates, as soon as they are used: with a large model
-    // (BERT-base on wasm's 4 GiB heap) every parameter-sized tree alive at once counts
-    freeUnused(vg.grads, [updates, optState]);
-    const nextParams = train === undefined ? applyUpdates(params, updates) : applyTrainable(params, updates, train);
-    freeUnused(Ptree.leaves(updates), [optState, nextParams]);
-    return { params: nextParams, optState, modelState: aux.state, loss: value };
-  });
+  const withPreds = onPredictions !== undefined;
+  const out = trainer.jit
+    ? jittedStep(trainer)(state.vars, state.optState, { x: batch.x, y: batch.y }, key, withPreds)
+    : nx.scope(() => stepCore(trainer, state.vars, state.optState, batch, key, withPreds) as unknown as nx.Scoped) as unknown as StepOutputs;
+  if (out.preds !== undefined) {
+    try {
+      onPredictions!(out.preds, batch.y);
+    } finally {
+      if (!out.preds.isDisposed) out.preds.dispose();
+    }
+  }
   disposeReplaced([params, state.optState, modelState], [out.params, out.optState, out.modelState]);
   return {
     state: { vars: { params: out.params, state: out.modelState, dtype }, optState: out.optState, step: state.step + 1, key: state.key },

@@ -42,6 +42,12 @@ export interface TrainerOptions<In = Tensor, Out = Tensor, Y = Tensor> {
    * `{logits, ...}`: `predictions: (out) => out.logits`.
    */
   predictions?: (output: Out) => Tensor;
+  /**
+   * Run each training step (forward, loss, backward, optimizer update) as one TensorFlow graph
+   * with `nx.jit`, traced once per batch shape; default false. Needs the native backend; on wasm
+   * and cpu steps run eagerly and this is said once.
+   */
+  jit?: boolean;
 }
 
 /** A trainer: the model, optimizer, loss and metrics, bundled (a plain, immutable value). */
@@ -56,6 +62,8 @@ export interface Trainer<In = Tensor, Out = Tensor, Y = Tensor> {
   readonly metrics: Readonly<Record<string, MetricSpec>>;
   /** What the metrics see of the model output (see {@link TrainerOptions.predictions}). */
   readonly predictions: (output: Out) => Tensor;
+  /** Whether steps run as one graph (see {@link TrainerOptions.jit}). */
+  readonly jit: boolean;
 }
 
 /**

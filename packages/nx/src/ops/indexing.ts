@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
+import { activeTrace } from '../jit/hooks.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import { broadcastShapes, fmtShape, gatherAny, normAxis } from './_util.js';
 
@@ -56,6 +57,20 @@ function wrapIndices(op: string, data: Int32Array, n: number, axis: number, xSha
   return out;
 }
 
+/**
+ * The int32 index tensor to gather with, negative indices wrapped: read and checked on the host,
+ * or, for index tensors computed from the arguments of a function `nx.jit` traces, wrapped on
+ * the device (the graph cannot read them; TensorFlow's gather checks the bounds at run time).
+ */
+function indexTensor(op: string, indices: Indices, n: number, axis: number, xShape: Shape): Tensor {
+  if (indices instanceof tf.Tensor && activeTrace()?.isTraced(indices)) {
+    if (indices.dtype !== 'int32') throw new DTypeError(`nx.${op}: indices have dtype ${indices.dtype}; expected int32 (use nx.cast(indices, 'int32'))`);
+    return tf.tidy(() => tf.add(indices, tf.mul(tf.cast(tf.less(indices, tf.scalar(0, 'int32')), 'int32'), tf.scalar(n, 'int32'))));
+  }
+  const { data, shape } = readIndices(op, indices);
+  return tf.tensor(wrapIndices(op, data, n, axis, xShape), shape, 'int32');
+}
+
 /** Options of {@link take}. */
 export interface TakeOptions {
   /** The axis to take along; default: the flattened tensor (as NumPy). */
@@ -74,14 +89,11 @@ const AXIS_KEYS: OptionKeys<TakeOptions & GatherOptions> = { axis: true };
  */
 export function take(x: Tensor, indices: Indices, options: TakeOptions = {}): Tensor {
   checkOptions('nx.take', options, AXIS_KEYS);
-  const { data, shape } = readIndices('take', indices);
   if (options.axis === undefined) {
-    const wrapped = wrapIndices('take', data, x.size, 0, x.shape);
-    return tf.tidy(() => gatherAny(tf.reshape(x, [-1]), tf.tensor(wrapped, shape, 'int32'), 0));
+    return tf.tidy(() => gatherAny(tf.reshape(x, [-1]), indexTensor('take', indices, x.size, 0, x.shape), 0));
   }
   const axis = normAxis('take', options.axis, x.rank);
-  const wrapped = wrapIndices('take', data, x.shape[axis]!, axis, x.shape);
-  return tf.tidy(() => gatherAny(x, tf.tensor(wrapped, shape, 'int32'), axis));
+  return tf.tidy(() => gatherAny(x, indexTensor('take', indices, x.shape[axis]!, axis, x.shape), axis));
 }
 
 /** Options of {@link gather}. */
@@ -103,9 +115,7 @@ export function gather(x: Tensor, indices: Indices, options: GatherOptions = {})
   checkOptions('nx.gather', options, AXIS_KEYS);
   if (x.rank === 0) throw new ShapeError('nx.gather: x is a scalar; it has no axis to gather along');
   const axis = normAxis('gather', options.axis ?? 0, x.rank);
-  const { data, shape } = readIndices('gather', indices);
-  const wrapped = wrapIndices('gather', data, x.shape[axis]!, axis, x.shape);
-  return tf.tidy(() => gatherAny(x, tf.tensor(wrapped, shape, 'int32'), axis));
+  return tf.tidy(() => gatherAny(x, indexTensor('gather', indices, x.shape[axis]!, axis, x.shape), axis));
 }
 
 /**
@@ -132,16 +142,15 @@ export function takeAlongAxis(x: Tensor, indices: Tensor, axis: number): Tensor 
   }
   const n = x.shape[a]!;
   const m = indices.shape[a]!;
-  const { data } = readIndices('takeAlongAxis', indices);
-  const wrapped = wrapIndices('takeAlongAxis', data, n, a, x.shape);
   return tf.tidy(() => {
+    const idx = indexTensor('takeAlongAxis', indices, n, a, x.shape);
     // move the axis last and flatten the rest: x -> [rows, n], indices -> [rows, m]
     const perm = [...Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== a), a];
     const lead = perm.slice(0, -1).map((i) => batch[i]!);
     const rows = lead.reduce((p, q) => p * q, 1);
     const xb = tf.broadcastTo(x, batch.map((d, i) => (i === a ? n : d)));
     const xt = tf.reshape(tf.transpose(xb, perm), [rows * n]);
-    let it = tf.tensor(wrapped, indices.shape, 'int32');
+    let it = idx;
     it = tf.transpose(tf.broadcastTo(it, batch.map((d, i) => (i === a ? m : d))), perm);
     const offsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')), [...lead, 1]);
     const picked = gatherAny(xt, tf.add(it, offsets), 0);

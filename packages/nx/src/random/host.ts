@@ -5,7 +5,7 @@
  * @module
  */
 import { ValueError } from '../errors.js';
-import { checkKey, type Key } from './key.js';
+import { checkHostKey, type Key } from './key.js';
 import { erf, erfinv } from './special.js';
 import { bits32, blocks } from './threefry.js';
 
@@ -21,7 +21,7 @@ function checkCount(op: string, n: number): void {
  * @throws ValueError unless `n` is a non-negative integer.
  */
 export function bitsArray(k: Key, n: number): Uint32Array {
-  checkKey('bitsArray', k);
+  checkHostKey('bitsArray', k);
   checkCount('bitsArray', n);
   return bits32(k.k0, k.k1, n);
 }
@@ -35,7 +35,7 @@ export function bitsArray(k: Key, n: number): Uint32Array {
  * @example `const u = nx.random.uniformArray(nx.random.key(0), 1000);`
  */
 export function uniformArray(k: Key, n: number, low = 0, high = 1): Float32Array {
-  checkKey('uniformArray', k);
+  checkHostKey('uniformArray', k);
   checkCount('uniformArray', n);
   if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
     throw new ValueError(`nx.random.uniformArray: need finite low < high, got low ${low}, high ${high}`);
@@ -65,7 +65,7 @@ const SQRT2 = f32(Math.SQRT2);
  * @throws ValueError unless `n` is a non-negative integer.
  */
 export function normalArray(k: Key, n: number): Float32Array {
-  checkKey('normalArray', k);
+  checkHostKey('normalArray', k);
   const u = uniformArray(k, n, f32(-1 + 2 ** -24), 1);
   for (let i = 0; i < n; i++) u[i] = SQRT2 * f32(erfinv(u[i]!));
   return u;
@@ -78,7 +78,7 @@ export function normalArray(k: Key, n: number): Float32Array {
  * @throws ValueError unless `lower < upper`.
  */
 export function truncatedNormalArray(k: Key, n: number, lower = -2, upper = 2): Float32Array {
-  checkKey('truncatedNormalArray', k);
+  checkHostKey('truncatedNormalArray', k);
   if (!(lower < upper)) throw new ValueError(`nx.random.truncatedNormal: need lower < upper, got ${lower} and ${upper}`);
   const lo = f32(lower);
   const hi = f32(upper);
@@ -129,7 +129,7 @@ export function uniform53Array(k: Key, n: number): Float64Array {
  * @throws ValueError unless `low < high` are int32 integers.
  */
 export function randintArray(k: Key, n: number, low: number, high: number): Int32Array {
-  checkKey('randintArray', k);
+  checkHostKey('randintArray', k);
   checkCount('randintArray', n);
   if (!Number.isInteger(low) || !Number.isInteger(high) || low >= high || low < -0x80000000 || high > 0x80000000) {
     throw new ValueError(`nx.random.randint: need int32 integers low < high, got low ${low}, high ${high}`);
@@ -149,7 +149,7 @@ export function randintArray(k: Key, n: number, low: number, high: number): Int3
  * @example `const order = nx.random.permutationArray(nx.random.foldIn(key, epoch), 60000);`
  */
 export function permutationArray(k: Key, n: number): Int32Array {
-  checkKey('permutationArray', k);
+  checkHostKey('permutationArray', k);
   checkCount('permutationArray', n);
   if (n > 0x7fffffff) throw new ValueError(`nx.random.permutation: n must be below 2^31, got ${n}`);
   const out = new Int32Array(n);

@@ -3,7 +3,8 @@
  * {@link foldIn}.
  * @module
  */
-import { ValueError } from '../errors.js';
+import { TraceError, ValueError } from '../errors.js';
+import { activeTrace } from '../jit/hooks.js';
 import { blocks, threefry2x32 } from './threefry.js';
 
 /**
@@ -56,6 +57,17 @@ export function checkKey(op: string, k: unknown): asserts k is Key {
   }
 }
 
+/**
+ * {@link checkKey} for the host samplers (`uniformArray`, ...): inside `nx.jit`, host numbers drawn
+ * from a key passed to the jitted function would be baked into the graph, so that is an error. @internal
+ */
+export function checkHostKey(op: string, k: unknown): asserts k is Key {
+  checkKey(op, k);
+  if (activeTrace()?.isTracedKey(k)) {
+    throw new TraceError(`nx.random.${op}: draws numbers on the host from a key passed to a jitted function; they would be baked into the graph as constants. Inside nx.jit use the tensor samplers (nx.random.uniform, normal, bernoulli, ...), which draw again at every call`);
+  }
+}
+
 const TWO32 = 4294967296;
 
 /**
@@ -87,6 +99,8 @@ export function split(k: Key, n = 2): Key[] {
   const b = blocks(k.k0, k.k1, n);
   const out = new Array<Key>(n);
   for (let i = 0; i < n; i++) out[i] = new Key(b[2 * i]!, b[2 * i + 1]!);
+  const trace = activeTrace();
+  if (trace) for (let i = 0; i < n; i++) trace.keyDerived(k, out[i]!, { split: n, index: i });
   return out;
 }
 
@@ -103,5 +117,7 @@ export function foldIn(k: Key, data: number): Key {
     throw new ValueError(`nx.random.foldIn: data must be an integer in [-2^31, 2^32), got ${data}`);
   }
   const [a, b] = threefry2x32(k.k0, k.k1, 0, data >>> 0);
-  return new Key(a, b);
+  const out = new Key(a, b);
+  activeTrace()?.keyDerived(k, out, { foldIn: data });
+  return out;
 }

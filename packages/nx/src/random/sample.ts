@@ -7,9 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { fmtShape, gatherAny, normAxis } from '../ops/_util.js';
+import { activeTrace } from '../jit/hooks.js';
 import { checkOptions, type OptionKeys } from '../options.js';
-import type { Shape, Tensor } from '../tensor.js';
-import { checkKey, type Key } from './key.js';
+import type { DType, Shape, Tensor, TypedArray } from '../tensor.js';
+import { checkKey, Key } from './key.js';
 import { normalArray, permutationArray, randintArray, truncatedNormalArray, uniformArray } from './host.js';
 
 function sizeOf(op: string, shape: Shape): number {
@@ -17,6 +18,19 @@ function sizeOf(op: string, shape: Shape): number {
     throw new ShapeError(`nx.random.${op}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
   }
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * A tensor of numbers drawn on the host from `key` by `draw`. Inside `nx.jit`, when the key is
+ * (derived from) an argument of the jitted function, the tensor is an input of the graph drawn
+ * again at every call from that call's key, not a constant.
+ */
+function drawn(key: Key, draw: (k: Key) => TypedArray, shape: Shape, dtype: DType): Tensor {
+  const trace = activeTrace();
+  if (!trace) return tf.tensor(draw(key), shape, dtype);
+  const t = tf.tensor(draw(new Key(key.k0, key.k1)), shape, dtype); // a plain copy: drawing from it is allowed
+  trace.randomTensor(t, key, draw);
+  return t;
 }
 
 /** Options of {@link uniform}. */
@@ -39,7 +53,9 @@ export function uniform(key: Key, shape: Shape, options: UniformOptions = {}): T
   checkKey('uniform', key);
   checkOptions('nx.random.uniform', options, UNIFORM_KEYS);
   const n = sizeOf('uniform', shape);
-  return tf.tensor(uniformArray(key, n, options.low ?? 0, options.high ?? 1), shape, 'float32');
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  return drawn(key, (k) => uniformArray(k, n, low, high), shape, 'float32');
 }
 
 /** Options of {@link normal}. */
@@ -67,7 +83,8 @@ export function normal(key: Key, shape: Shape, options: NormalOptions = {}): Ten
   const n = sizeOf('normal', shape);
   const std = options.std ?? 1;
   if (!(std >= 0)) throw new ValueError(`nx.random.normal: std must be >= 0, got ${std}`);
-  return tf.tensor(affine(normalArray(key, n), options.mean ?? 0, std), shape, 'float32');
+  const mean = options.mean ?? 0;
+  return drawn(key, (k) => affine(normalArray(k, n), mean, std), shape, 'float32');
 }
 
 /** Options of {@link truncatedNormal}. */
@@ -92,8 +109,8 @@ export function truncatedNormal(key: Key, shape: Shape, options: TruncatedNormal
   const n = sizeOf('truncatedNormal', shape);
   const std = options.std ?? 1;
   if (!(std >= 0)) throw new ValueError(`nx.random.truncatedNormal: std must be >= 0, got ${std}`);
-  const z = truncatedNormalArray(key, n, options.lower ?? -2, options.upper ?? 2);
-  return tf.tensor(affine(z, options.mean ?? 0, std), shape, 'float32');
+  const { lower = -2, upper = 2, mean = 0 } = options;
+  return drawn(key, (k) => affine(truncatedNormalArray(k, n, lower, upper), mean, std), shape, 'float32');
 }
 
 /**
@@ -104,7 +121,7 @@ export function truncatedNormal(key: Key, shape: Shape, options: TruncatedNormal
 export function randint(key: Key, shape: Shape, low: number, high: number): Tensor {
   checkKey('randint', key);
   const n = sizeOf('randint', shape);
-  return tf.tensor(randintArray(key, n, low, high), shape, 'int32');
+  return drawn(key, (k) => randintArray(k, n, low, high), shape, 'int32');
 }
 
 /**
@@ -119,17 +136,20 @@ export function bernoulli(key: Key, p: number | Tensor, shape?: Shape): Tensor {
   if (typeof p === 'number') {
     if (!(p >= 0 && p <= 1)) throw new ValueError(`nx.random.bernoulli: p must be in [0, 1], got ${p}`);
     const s = shape ?? [];
-    const u = uniformArray(key, sizeOf('bernoulli', s));
-    const out = new Uint8Array(u.length);
+    const n = sizeOf('bernoulli', s);
     const pf = Math.fround(p);
-    for (let i = 0; i < u.length; i++) out[i] = u[i]! < pf ? 1 : 0;
-    return tf.tensor(out, s, 'bool');
+    return drawn(key, (k) => {
+      const u = uniformArray(k, n);
+      const out = new Uint8Array(u.length);
+      for (let i = 0; i < u.length; i++) out[i] = u[i]! < pf ? 1 : 0;
+      return out;
+    }, s, 'bool');
   }
   const s = shape ?? p.shape;
   const n = sizeOf('bernoulli', s);
   const fits = p.rank <= s.length && p.shape.every((d, i) => d === 1 || d === s[s.length - p.rank + i]);
   if (!fits) throw new ShapeError(`nx.random.bernoulli: p of shape ${fmtShape(p.shape)} does not broadcast to shape ${fmtShape(s)}`);
-  return tf.tidy(() => tf.less(tf.tensor(uniformArray(key, n), s, 'float32'), tf.cast(p, 'float32')));
+  return tf.tidy(() => tf.less(drawn(key, (k) => uniformArray(k, n), s, 'float32'), tf.cast(p, 'float32')));
 }
 
 /**
@@ -139,10 +159,10 @@ export function bernoulli(key: Key, p: number | Tensor, shape?: Shape): Tensor {
  */
 export function permutation(key: Key, n: number | Tensor): Tensor {
   checkKey('permutation', key);
-  if (typeof n === 'number') return tf.tensor(permutationArray(key, n), [n], 'int32');
+  if (typeof n === 'number') return drawn(key, (k) => permutationArray(k, n), [n], 'int32');
   if (n.rank === 0) throw new ShapeError('nx.random.permutation: cannot permute a 0-d tensor; pass a length or a tensor of rank >= 1');
-  const order = permutationArray(key, n.shape[0]!);
-  return tf.tidy(() => gatherAny(n, tf.tensor(order, [order.length], 'int32'), 0));
+  const m = n.shape[0]!;
+  return tf.tidy(() => gatherAny(n, drawn(key, (k) => permutationArray(k, m), [m], 'int32'), 0));
 }
 
 /** Options of {@link categorical}. */
@@ -180,11 +200,14 @@ export function categorical(key: Key, logits: Tensor, options: CategoricalOption
     throw new ShapeError(`nx.random.categorical: shape ${fmtShape(shape)} does not end with the batch shape ${fmtShape(batch)} of logits ${fmtShape(logits.shape)} (axis ${axis})`);
   }
   const size = shape.reduce((a, b) => a * b, 1) * n;
-  const g = uniformArray(key, size, 1.1754943508222875e-38, 1); // JAX: minval = finfo(float32).tiny
-  for (let i = 0; i < size; i++) g[i] = -Math.log(-Math.log(g[i]!));
+  const gumbel = (k: Key): Float32Array => {
+    const g = uniformArray(k, size, 1.1754943508222875e-38, 1); // JAX: minval = finfo(float32).tiny
+    for (let i = 0; i < size; i++) g[i] = -Math.log(-Math.log(g[i]!));
+    return g;
+  };
   return tf.tidy(() => {
     const moved = axis === logits.rank - 1 ? logits : tf.transpose(logits, [...batch.map((_, i) => (i < axis ? i : i + 1)), axis]);
-    const scores = tf.add(tf.reshape(moved, [...batch, n]), tf.tensor(g, [...shape, n], 'float32'));
+    const scores = tf.add(tf.reshape(moved, [...batch, n]), drawn(key, gumbel, [...shape, n], 'float32'));
     return tf.argMax(scores, -1);
   });
 }

@@ -1,0 +1,79 @@
+/**
+ * Scalars the host computes from scalars whose values it knows: {@link hostScalar}. Step
+ * counters and the learning rates, bias corrections and schedules computed from them are such
+ * values. Eagerly they are plain host arithmetic; inside `nx.jit` they become inputs of the graph
+ * that the host recomputes at every call, instead of constants baked in at trace time.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError, ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { activeTrace } from './hooks.js';
+
+const known = new WeakMap<Tensor, number>();
+
+/** The host value of a scalar made by {@link hostScalar}, if this process made it. @internal */
+export function knownHostValue(t: Tensor): number | undefined {
+  return known.get(t);
+}
+
+/** Remembers the host value of a scalar tensor. @internal */
+export function rememberHostValue(t: Tensor, value: number): void {
+  known.set(t, value);
+}
+
+/**
+ * The host value of a scalar tensor: remembered when {@link hostScalar} made it, else read from
+ * the device once (e.g. a step count loaded from a checkpoint) and remembered. @internal
+ */
+export function hostValueOf(where: string, t: Tensor, read: (t: Tensor) => number = (x) => Number(x.dataSync()[0])): number {
+  if (!(t instanceof tf.Tensor) || t.size !== 1) {
+    throw new ShapeError(`${where}: expected a one-element tensor, got ${t instanceof tf.Tensor ? `shape [${t.shape.join(', ')}]` : typeof t}`);
+  }
+  let v = known.get(t);
+  if (v === undefined) {
+    v = read(t);
+    known.set(t, v);
+  }
+  return v;
+}
+
+/** Makes the scalar tensor of a host value and remembers the value. @internal */
+export function makeHostScalar(where: string, value: number, dtype: 'float32' | 'int32'): Tensor {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`${where}: the function returned ${String(value)}, not a number`);
+  if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`${where}: the function returned ${value}, not an integer, for an int32 scalar`);
+  const t = tf.scalar(value, dtype);
+  known.set(t, value);
+  return t;
+}
+
+/**
+ * A scalar computed on the host, `f(values of inputs)`, from scalar tensors whose values the host
+ * knows (step counts): the value of an input made by `hostScalar` is remembered, any other is
+ * read from the device once and remembered. Eagerly it is host arithmetic in double precision
+ * and one upload. Inside {@link jit} it is an input of the graph that is recomputed on the host at
+ * every call from that call's inputs (so a step count advances), not a constant of the trace; an
+ * input computed by the traced function itself is a {@link TraceError} there.
+ * @param inputs - scalar tensors (one element each); may be empty.
+ * @param f - computes the value; called with one number per input. It may throw to reject a value.
+ * @param dtype - `float32` (default) or `int32` (the value must then be an integer).
+ * @returns a new scalar tensor.
+ * @throws ShapeError for an input with more than one element; ValueError when `f` returns a
+ *   non-number (or a non-integer for int32).
+ * @example
+ * ```ts
+ * const count = nx.hostScalar([], () => 0, 'int32');
+ * const next = nx.hostScalar([count], (c) => c + 1, 'int32');        // 1
+ * const lr = nx.hostScalar([count], (c) => 1e-3 * Math.min(1, (c + 1) / 100)); // warmup
+ * ```
+ */
+export function hostScalar(inputs: readonly Tensor[], f: (...values: number[]) => number, dtype: 'float32' | 'int32' = 'float32'): Tensor {
+  const where = 'nx.hostScalar';
+  if (!Array.isArray(inputs)) throw new ValueError(`${where}: inputs must be an array of scalar tensors`);
+  if (typeof f !== 'function') throw new ValueError(`${where}: f must be a function of the input values`);
+  if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`${where}: dtype must be 'float32' or 'int32', got ${String(dtype)}`);
+  const trace = activeTrace();
+  if (trace) return trace.hostScalar(inputs, f, dtype);
+  const values = inputs.map((t) => hostValueOf(where, t));
+  return makeHostScalar(where, f(...values), dtype);
+}

@@ -1,0 +1,236 @@
+/**
+ * `nx.jit`: capture a function of tensors once, run it as one TensorFlow graph.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { TraceError, ValueError } from '../errors.js';
+import { checkOptions, type OptionKeys } from '../options.js';
+import { foldIn, split, type Key } from '../random/key.js';
+import type { Tensor } from '../tensor.js';
+import { setActiveTrace, activeTrace } from './hooks.js';
+import { hostValueOf, makeHostScalar, rememberHostValue } from './host-scalar.js';
+import { handleOf, hasJit, nodeBackend, type JitBinding, type NodeBackend } from './native.js';
+import { encodeGraphDef } from './proto.js';
+import { Trace, type TracedGraph } from './trace.js';
+import { describeChange, flatten, outputsOf, type Flat } from './tree.js';
+
+/** Options of {@link jit}. */
+export interface JitOptions {
+  /** The name in messages and in the registered TensorFlow function; default the function's name. */
+  name?: string;
+  /**
+   * How many signatures (shapes, dtypes, static arguments) may be traced; default 8. Every trace
+   * after the first prints one line saying what changed; past the limit, calls with a new
+   * signature run eagerly (with one warning) instead of tracing again.
+   */
+  maxTraces?: number;
+  /** Compile the graph with XLA (TensorFlow's `jit_compile=True`); default false. */
+  xla?: boolean;
+}
+
+const JIT_KEYS: OptionKeys<JitOptions> = { name: true, maxTraces: true, xla: true };
+
+/** A jitted function: the function itself, plus what its cache holds. */
+export interface Jitted<A extends unknown[], R> {
+  /** Calls the function: traced on a new signature, the captured graph otherwise. */
+  (...args: A): R;
+  /** How many signatures have been traced so far. */
+  readonly traces: number;
+  /** Frees the traced graphs and the tensors they captured; the next call traces again. */
+  dispose(): void;
+}
+
+interface Compiled {
+  name: string;
+  graph: TracedGraph;
+  captured: readonly number[];
+  rebuild: (ts: readonly Tensor[]) => unknown;
+}
+
+let nextId = 0;
+let saidEager = false;
+
+function sayEagerOnce(reason: string): void {
+  if (saidEager) return;
+  saidEager = true;
+  console.warn(`nx.jit: ${reason}; jitted functions run eagerly (same results, no graph). See the guide "Backends and performance".`);
+}
+
+function eagerReason(): string | undefined {
+  const backend = nodeBackend();
+  if (!backend) return `the ${tf.getBackend()} backend cannot run TensorFlow graphs: jit needs the native backend (tensorflow)`;
+  if (!hasJit(backend.binding)) return 'the native binding was built without nx.jit\'s C++ (build it with `npx raven-nx-native install`)';
+  return undefined;
+}
+
+function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unknown, args: unknown[], flat: Flat): { result: unknown; graph: TracedGraph; captured: readonly number[]; rebuild: Compiled['rebuild'] } {
+  const t = new Trace(where, backend);
+  t.addArguments(flat.tensors, flat.keys);
+  const orig = backend.binding;
+  backend.binding = t.recording;
+  const prev = setActiveTrace(t);
+  try {
+    const result = tf.tidy(() => {
+      const r = fn(...args);
+      if (r instanceof Promise) throw new TraceError(`${where}: the function returned a promise; a jitted function must be synchronous`);
+      return r as tf.TensorContainer;
+    });
+    const outs = outputsOf(where, result);
+    return { result, graph: t.finish(outs.tensors), captured: t.captured, rebuild: outs.rebuild };
+  } catch (e) {
+    for (const h of t.captured) orig.deleteTensor(h);
+    throw e;
+  } finally {
+    backend.binding = orig;
+    setActiveTrace(prev);
+  }
+}
+
+function register(where: string, binding: JitBinding, name: string, graph: TracedGraph, xla: boolean): void {
+  const bytes = encodeGraphDef(graph.nodes, binding.raven.jitGraphDefVersion());
+  try {
+    binding.raven.jitRegisterFunction(bytes, name, graph.inputNames, graph.outputNames, xla);
+  } catch (e) {
+    throw new TraceError(`${where}: TensorFlow did not accept the traced graph (${graph.nodes.length} ops): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function deriveKey(k: Key, path: Compiled['graph']['inputs'][number] & { kind: 'random' }): Key {
+  let key = k;
+  for (const step of path.path) key = 'split' in step ? split(key, step.split)[step.index]! : foldIn(key, step.foldIn);
+  return key;
+}
+
+function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
+  const { graph } = c;
+  const temps: Tensor[] = [];
+  const hostValues: number[] = [];
+  const ids: number[] = new Array(graph.inputs.length);
+  try {
+    graph.inputs.forEach((src, i) => {
+      switch (src.kind) {
+        case 'arg':
+          ids[i] = handleOf(backend, flat.tensors[src.tensor]!);
+          break;
+        case 'capture':
+          ids[i] = src.handle;
+          break;
+        case 'random': {
+          const t = tf.tensor(src.draw(deriveKey(flat.keys[src.key]!, src)), src.shape, src.dtype);
+          temps.push(t);
+          ids[i] = handleOf(backend, t);
+          break;
+        }
+        case 'host': {
+          const values = src.deps.map((d) => ('arg' in d ? hostValueOf('nx.hostScalar', flat.tensors[d.arg]!) : 'input' in d ? hostValues[d.input]! : d.value));
+          const v = src.f(...values);
+          const t = makeHostScalar('nx.hostScalar', v, src.dtype);
+          hostValues[i] = v;
+          temps.push(t);
+          ids[i] = handleOf(backend, t);
+          break;
+        }
+      }
+    });
+    const infos = backend.binding.executeOp(c.name, [], ids, graph.outputNames.length);
+    const outs = infos.map((info) => backend.createOutputTensor(info));
+    for (const [o, i] of graph.hostOutputs) rememberHostValue(outs[o]!, hostValues[i]!);
+    return c.rebuild(outs);
+  } finally {
+    for (const t of temps) t.dispose();
+  }
+}
+
+/**
+ * Captures `fn` as one TensorFlow graph and returns a function with the same signature that runs
+ * it in one call (as JAX's `jit`, TensorFlow's `tf.function`). On the native backend, the first
+ * call with a given signature (the shapes and dtypes of its tensor arguments and the values of
+ * its static ones) runs `fn` eagerly once while recording every TensorFlow op it executes,
+ * gradients included; later calls with that signature run the recorded graph.
+ *
+ * Arguments and results are trees (arrays, plain objects) of tensors, random keys and static
+ * values (numbers, strings, booleans, null, undefined; functions by identity). In the graph:
+ * - tensor arguments are its inputs; tensors made from host data inside `fn` are constants;
+ *   tensors `fn` closes over are captured as they are at trace time (pass what changes as an
+ *   argument);
+ * - random samples drawn from a key argument (or keys split or folded from it) are drawn again
+ *   on the host at every call, so each call gets its own randomness;
+ * - {@link hostScalar}s (step counts, learning-rate schedules) are recomputed on the host at every call;
+ * - reading a value that depends on the tensor arguments (`nx.item`, `nx.toArray`, a JS `if` on
+ *   a value) is a {@link TraceError}: the graph cannot branch on it at trace time.
+ *
+ * On the wasm and cpu backends (and inside another trace or a gradient) `fn` runs eagerly; the
+ * first such call prints once that jit needs the native backend.
+ * @param fn - a synchronous function of trees of tensors, keys and static values.
+ * @returns the jitted function, with `traces` and `dispose()`.
+ * @throws ValueError for bad options; {@link TraceError} (at a call) when `fn` cannot be traced.
+ * @example
+ * ```ts
+ * const f = nx.jit((x: nx.Tensor, w: nx.Tensor) => nx.sum(nx.matmul(x, w)));
+ * const y = f(nx.ones([2, 3]), nx.ones([3, 4])); // traces on the native backend, runs eagerly elsewhere
+ * console.log(nx.item(y)); // 24
+ * ```
+ */
+export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitOptions = {}): Jitted<A, R> {
+  checkOptions('nx.jit', options, JIT_KEYS);
+  if (typeof fn !== 'function') throw new ValueError('nx.jit: expected a function');
+  const maxTraces = options.maxTraces ?? 8;
+  if (!Number.isInteger(maxTraces) || maxTraces < 1) throw new ValueError(`nx.jit: maxTraces must be a positive integer, got ${String(maxTraces)}`);
+  const label = options.name ?? (fn.name || 'fn');
+  const where = `nx.jit(${label})`;
+  const xla = options.xla ?? false;
+  const cache = new Map<string, Compiled>();
+  let lastSignature: string[] | undefined;
+  let saidFull = false;
+  let backendOfCache: NodeBackend | undefined;
+
+  const dispose = (): void => {
+    const b = backendOfCache?.binding;
+    for (const c of cache.values()) {
+      if (b && hasJit(b)) b.raven.jitRemoveFunction(c.name);
+      for (const h of c.captured) b?.deleteTensor(h);
+    }
+    cache.clear();
+  };
+
+  const call = (...args: A): R => {
+    const reason = eagerReason();
+    if (reason !== undefined) {
+      sayEagerOnce(reason);
+      return fn(...args);
+    }
+    // inside another trace the ops are recorded there; under a gradient tape they must run eagerly
+    if (activeTrace() !== undefined || tf.engine().state.gradientDepth > 0) return fn(...args);
+    const backend = nodeBackend()!;
+    if (backendOfCache !== undefined && backendOfCache !== backend) dispose();
+    backendOfCache = backend;
+    const flat = flatten(where, args);
+    const signature = flat.signature.join('\n');
+    const hit = cache.get(signature);
+    if (hit) return run(backend, hit, flat) as R;
+    if (cache.size >= maxTraces) {
+      if (!saidFull) console.warn(`${where}: ${maxTraces} signatures traced (maxTraces); calls with another signature run eagerly from now on (${describeChange(lastSignature ?? [], flat.signature)})`);
+      saidFull = true;
+      return fn(...args);
+    }
+    if (lastSignature !== undefined) {
+      console.warn(`${where}: tracing again (trace ${cache.size + 1} of at most ${maxTraces}) because ${describeChange(lastSignature, flat.signature)}`);
+    }
+    const t = trace(where, backend, fn as (...a: unknown[]) => unknown, args, flat);
+    const name = `raven_jit_${nextId++}_${label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}`;
+    try {
+      register(where, backend.binding as JitBinding, name, t.graph, xla);
+    } catch (e) {
+      for (const h of t.captured) backend.binding.deleteTensor(h);
+      tf.dispose(t.result as tf.TensorContainer);
+      throw e;
+    }
+    cache.set(signature, { name, graph: t.graph, captured: t.captured, rebuild: t.rebuild });
+    lastSignature = flat.signature;
+    return t.result as R;
+  };
+  return Object.defineProperties(call, {
+    traces: { get: () => cache.size },
+    dispose: { value: dispose },
+  }) as Jitted<A, R>;
+}

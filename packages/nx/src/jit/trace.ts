@@ -1,0 +1,308 @@
+/**
+ * Recording a function's TensorFlow ops: while a {@link Trace} is installed, every op the native
+ * backend executes, every tensor it makes from host data and every host read passes through it.
+ * Tensor arguments become placeholders, host data constants, tensors made before the trace
+ * (closed over) captured inputs, samples drawn from keys passed in and host scalars inputs
+ * recomputed at each call. Internal to `nx.jit`.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { TraceError } from '../errors.js';
+import type { Key } from '../random/key.js';
+import type { Tensor, TypedArray } from '../tensor.js';
+import type { KeyStep, TraceHooks } from './hooks.js';
+import { hostValueOf, makeHostScalar } from './host-scalar.js';
+import { handleOf, type Binding, type HandleInfo, type NodeBackend, type OpAttr } from './native.js';
+import { DT, type Attr, type NodeDef } from './proto.js';
+
+/** An output of a recorded node. */
+interface Ref {
+  node: number;
+  index: number;
+}
+
+interface Node {
+  def: NodeDef;
+  /** Whether the value depends on the function's tensor arguments. */
+  traced: boolean;
+  outputs: Array<{ dtype: number; shape: number[] }>;
+}
+
+/** Where the value of a scalar that {@link hostScalar} computes comes from, per input. */
+export type HostDep = { arg: number } | { input: number } | { value: number };
+
+/** Where each input of the graph comes from at call time. */
+export type InputSource =
+  | { kind: 'arg'; tensor: number }
+  | { kind: 'capture'; handle: number }
+  | { kind: 'random'; key: number; path: KeyStep[]; draw: (k: Key) => TypedArray; shape: number[]; dtype: tf.DataType }
+  | { kind: 'host'; deps: HostDep[]; f: (...v: number[]) => number; dtype: 'float32' | 'int32' };
+
+/** A finished trace: the graph's nodes, inputs and outputs, ready to be registered. */
+export interface TracedGraph {
+  nodes: NodeDef[];
+  /** `node:index` of each input placeholder, in the order the function takes them. */
+  inputNames: string[];
+  inputs: InputSource[];
+  /** `node:index` of each output. */
+  outputNames: string[];
+  /** For outputs that pass a host scalar through: output index -> input index. */
+  hostOutputs: Map<number, number>;
+}
+
+const DTYPE_OF: Record<string, number> = { float32: DT.float32, int32: DT.int32, bool: DT.bool };
+
+/** The data of a constant: one repeated value (zeros, ones, fills) or a copy of the bytes. */
+function constData(dtype: number, values: TypedArray): { content?: Uint8Array; splat?: number } {
+  const n = values.length;
+  if (n > 1 && dtype !== DT.int64) {
+    // compare bit patterns (so -0 and NaN payloads count as different values)
+    const words = values instanceof Float32Array ? new Uint32Array(values.buffer, values.byteOffset, n) : values;
+    const first = words[0]!;
+    let same = true;
+    for (let i = 1; i < n && same; i++) same = words[i] === first;
+    if (same) return { splat: values[0]! };
+  }
+  return { content: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice() };
+}
+
+function readerName(stack: string | undefined): string {
+  const m = /at (?:Object\.|Module\.)?(item|toArray|toTypedArray|format|dataSync|arraySync|Tensor\.dataSync|Tensor\.arraySync|Tensor\.data|Tensor\.array)\b/.exec(stack ?? '');
+  return m ? m[1]!.replace('Tensor.', 'tensor.') : 'a host read';
+}
+
+/** The recorder. One per trace; installed as the backend's binding while the function runs. */
+export class Trace implements TraceHooks {
+  readonly #backend: NodeBackend;
+  readonly #orig: Binding;
+  readonly #where: string;
+  #nodes: Node[] = [];
+  #handles = new Map<number, Ref>();
+  #inputs: Array<{ ref: Ref; source: InputSource }> = [];
+  #argInput = new Map<number, number>(); // placeholder node -> index of the tensor argument
+  #hostInput = new Map<number, { input: number; value: number }>(); // placeholder node -> host input
+  #keys = new WeakMap<Key, { key: number; path: KeyStep[] }>();
+  #captured: number[] = [];
+  readonly recording: Binding;
+
+  constructor(where: string, backend: NodeBackend) {
+    this.#where = where;
+    this.#backend = backend;
+    this.#orig = backend.binding;
+    const orig = this.#orig;
+    // the binding's own properties are read-only: shadow them with properties of a derived object
+    const executeOp: Binding['executeOp'] = (name, attrs, ids, n) => {
+      const refs = ids.map((id) => this.#refOf(id));
+      const out = orig.executeOp(name, attrs, ids, n);
+      const traced = refs.some((r) => this.#nodes[r.node]!.traced);
+      const node = this.#add({ name: '', op: name, inputs: refs.map(refName), attrs: this.#attrs(name, attrs) }, traced, out);
+      out.forEach((o, i) => this.#handles.set(o.id, { node, index: i }));
+      return out;
+    };
+    const createTensor: Binding['createTensor'] = (shape, dtype, values) => {
+      const id = orig.createTensor(shape, dtype, values);
+      if (Array.isArray(values)) throw new TraceError(`${this.#where}: string tensors cannot be traced`);
+      const node = this.#constant(dtype, shape, constData(dtype, values as TypedArray));
+      this.#handles.set(id, { node, index: 0 });
+      return id;
+    };
+    const tensorDataSync: Binding['tensorDataSync'] = (id) => {
+      const ref = this.#handles.get(id);
+      // kernels of the backend may read their inputs to validate them (GatherV2 checks indices)
+      if (ref && this.#nodes[ref.node]!.traced && tf.engine().state.kernelDepth === 0) throw this.#hostReadError(ref);
+      return orig.tensorDataSync(id);
+    };
+    this.recording = Object.create(orig, {
+      executeOp: { value: executeOp },
+      createTensor: { value: createTensor },
+      tensorDataSync: { value: tensorDataSync },
+    }) as Binding;
+  }
+
+  /** Handles the trace made to hold tensors closed over by the function (free them with the graph). */
+  get captured(): readonly number[] {
+    return this.#captured;
+  }
+
+  #add(def: NodeDef, traced: boolean, outputs: Array<Pick<HandleInfo, 'dtype' | 'shape'>>): number {
+    const index = this.#nodes.length;
+    def.name = `n${index}`;
+    this.#nodes.push({ def, traced, outputs: outputs.map((o) => ({ dtype: o.dtype, shape: [...o.shape] })) });
+    return index;
+  }
+
+  #constant(dtype: number, shape: number[], data: { content?: Uint8Array; splat?: number }): number {
+    return this.#add({ name: '', op: 'Const', inputs: [], attrs: {
+      dtype: { kind: 'type', value: dtype },
+      value: { kind: 'tensor', value: { dtype, shape: [...shape], ...data } },
+    } }, false, [{ dtype, shape }]);
+  }
+
+  #placeholder(dtype: number, shape: number[], source: InputSource, traced: boolean): number {
+    const node = this.#add({ name: '', op: 'Placeholder', inputs: [], attrs: {
+      dtype: { kind: 'type', value: dtype },
+      shape: { kind: 'shape', value: [...shape] },
+    } }, traced, [{ dtype, shape }]);
+    this.#inputs.push({ ref: { node, index: 0 }, source });
+    return node;
+  }
+
+  /** Turns the constant a host tensor was recorded as into an input drawn at each call. */
+  #toInput(t: Tensor, source: InputSource): number {
+    const id = handleOf(this.#backend, t);
+    const ref = this.#handles.get(id);
+    const dtype = DTYPE_OF[t.dtype]!;
+    const node = this.#placeholder(dtype, t.shape, source, true);
+    this.#handles.set(id, { node, index: 0 });
+    if (ref && this.#nodes[ref.node]!.def.op === 'Const') this.#nodes[ref.node]!.def.op = 'NoOp'; // dropped below
+    return node;
+  }
+
+  #refOf(id: number): Ref {
+    const ref = this.#handles.get(id);
+    if (ref) return ref;
+    // a tensor made before the trace and closed over: captured by reference (an alias handle
+    // of the same buffer, held as long as the graph), so it is neither copied nor baked in
+    const [alias] = this.#orig.executeOp('Identity', [], [id], 1) as [HandleInfo];
+    this.#captured.push(alias.id);
+    const node = this.#placeholder(alias.dtype, alias.shape, { kind: 'capture', handle: alias.id }, false);
+    const r = { node, index: 0 };
+    this.#handles.set(id, r);
+    return r;
+  }
+
+  #attrs(op: string, attrs: OpAttr[]): Record<string, Attr> {
+    const b = this.#orig;
+    const out: Record<string, Attr> = {};
+    for (const a of attrs) {
+      const v = a.value;
+      const list = Array.isArray(v);
+      let attr: Attr;
+      if (a.type === b.TF_ATTR_STRING) attr = { kind: 's', value: String(v) };
+      else if (a.type === b.TF_ATTR_INT) attr = list ? { kind: 'list-i', value: v as number[] } : { kind: 'i', value: v as number };
+      else if (a.type === b.TF_ATTR_FLOAT) attr = list ? { kind: 'list-f', value: v as number[] } : { kind: 'f', value: v as number };
+      else if (a.type === b.TF_ATTR_BOOL) attr = list ? { kind: 'list-b', value: v as boolean[] } : { kind: 'b', value: v as boolean };
+      else if (a.type === b.TF_ATTR_TYPE) attr = list ? { kind: 'list-type', value: v as number[] } : { kind: 'type', value: v as number };
+      else if (a.type === b.TF_ATTR_SHAPE) attr = { kind: 'shape', value: v as number[] };
+      else throw new TraceError(`${this.#where}: op ${op} has attribute ${a.name} of a type the trace does not know (${a.type})`);
+      out[a.name] = attr;
+    }
+    return out;
+  }
+
+  #producer(ref: Ref): string {
+    const n = this.#nodes[ref.node]!;
+    return n.def.op === 'Placeholder' ? 'an argument of the function' : `the op ${n.def.op}`;
+  }
+
+  #hostReadError(ref: Ref): TraceError {
+    const reader = readerName(new Error().stack);
+    return new TraceError(
+      `${this.#where}: the traced function reads a tensor's value on the host (${reader}), but that value ` +
+        `(computed by ${this.#producer(ref)}) depends on the function's tensor arguments. While tracing, the ` +
+        'function runs once to record its TensorFlow ops; a value read then would be baked into the graph and be ' +
+        'wrong at the next call. Keep the computation on tensors (nx.where instead of a JS if), read results ' +
+        'after the jitted function returns, or pass the value as a static (non-tensor) argument.',
+    );
+  }
+
+  /** Adds the function's tensor arguments as placeholders and its keys as roots of random inputs. */
+  addArguments(tensors: readonly Tensor[], keys: readonly Key[]): void {
+    tensors.forEach((t, i) => {
+      const id = handleOf(this.#backend, t);
+      const node = this.#placeholder(DTYPE_OF[t.dtype]!, t.shape, { kind: 'arg', tensor: i }, true);
+      this.#argInput.set(node, i);
+      if (!this.#handles.has(id)) this.#handles.set(id, { node, index: 0 });
+    });
+    keys.forEach((k, i) => {
+      if (!this.#keys.has(k)) this.#keys.set(k, { key: i, path: [] });
+    });
+  }
+
+  keyDerived(parent: Key, child: Key, step: KeyStep): void {
+    const o = this.#keys.get(parent);
+    if (o) this.#keys.set(child, { key: o.key, path: [...o.path, step] });
+  }
+
+  isTracedKey(key: Key): boolean {
+    return this.#keys.has(key);
+  }
+
+  randomTensor(t: Tensor, key: Key, draw: (k: Key) => TypedArray): void {
+    const o = this.#keys.get(key);
+    if (!o) return;
+    this.#toInput(t, { kind: 'random', key: o.key, path: o.path, draw, shape: [...t.shape], dtype: t.dtype });
+  }
+
+  isTraced(t: Tensor): boolean {
+    const info = this.#backend.tensorMap.get(t.dataId);
+    if (!info || info.values != null) return false;
+    const ref = this.#handles.get(info.id);
+    return ref !== undefined && this.#nodes[ref.node]!.traced;
+  }
+
+  hostScalar(inputs: readonly Tensor[], f: (...values: number[]) => number, dtype: 'float32' | 'int32'): Tensor {
+    const where = 'nx.hostScalar';
+    const deps: HostDep[] = [];
+    const values: number[] = [];
+    inputs.forEach((t, i) => {
+      const value = hostValueOf(where, t, (x) => Number(this.#orig.tensorDataSync(handleOf(this.#backend, x))[0]));
+      const ref = this.#handles.get(handleOf(this.#backend, t));
+      const node = ref ? this.#nodes[ref.node]! : undefined;
+      if (ref && this.#argInput.has(ref.node)) deps.push({ arg: this.#argInput.get(ref.node)! });
+      else if (ref && this.#hostInput.has(ref.node)) deps.push({ input: this.#hostInput.get(ref.node)!.input });
+      else if (!node || !node.traced) deps.push({ value });
+      else {
+        throw new TraceError(`${where}: input ${i} is computed inside the traced function (by ${this.#producer(ref!)}), so the host does not know its value at each call; compute it from the function's arguments or from other host scalars`);
+      }
+      values.push(value);
+    });
+    const value = f(...values);
+    const t = makeHostScalar(where, value, dtype);
+    const input = this.#inputs.length;
+    const node = this.#toInput(t, { kind: 'host', deps, f, dtype });
+    this.#hostInput.set(node, { input, value });
+    return t;
+  }
+
+  /** The graph of the recorded ops from the inputs to `outputs`, unused ops left out. */
+  finish(outputs: readonly Tensor[]): TracedGraph {
+    const refs = outputs.map((t) => this.#refOf(handleOf(this.#backend, t)));
+    const hostOutputs = new Map<number, number>();
+    const seen = new Set<string>();
+    const outRefs = refs.map((r, i) => {
+      const node = this.#nodes[r.node]!;
+      const host = this.#hostInput.get(r.node);
+      if (host) hostOutputs.set(i, host.input);
+      // a function output must be produced by an op of its body, once: pass inputs and repeats through Identity
+      if (node.def.op !== 'Placeholder' && !seen.has(refName(r))) {
+        seen.add(refName(r));
+        return r;
+      }
+      const id = this.#add({ name: '', op: 'Identity', inputs: [refName(r)], attrs: { T: { kind: 'type', value: node.outputs[r.index]!.dtype } } }, node.traced, [node.outputs[r.index]!]);
+      return { node: id, index: 0 };
+    });
+    // keep the ops the outputs need, and every input (the function's signature)
+    const keep = new Set<number>();
+    const stack = outRefs.map((r) => r.node);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (keep.has(n)) continue;
+      keep.add(n);
+      for (const i of this.#nodes[n]!.def.inputs) stack.push(Number(i.slice(1, i.indexOf(':'))));
+    }
+    for (const { ref } of this.#inputs) keep.add(ref.node);
+    const nodes = this.#nodes.filter((n, i) => keep.has(i) && n.def.op !== 'NoOp').map((n) => n.def);
+    return {
+      nodes,
+      inputNames: this.#inputs.map(({ ref }) => refName(ref)),
+      inputs: this.#inputs.map(({ source }) => source),
+      outputNames: outRefs.map(refName),
+      hostOutputs,
+    };
+  }
+}
+
+function refName(r: Ref): string {
+  return `n${r.node}:${r.index}`;
+}
