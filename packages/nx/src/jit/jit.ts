@@ -66,6 +66,9 @@ function eagerReason(): string | undefined {
 function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unknown, args: unknown[], flat: Flat): { result: unknown; graph: TracedGraph; captured: readonly number[]; rebuild: Compiled['rebuild'] } {
   const t = new Trace(where, backend);
   t.addArguments(flat.tensors, flat.keys);
+  const marker = tf.scalar(0);
+  const firstNew = marker.id; // tensors with a smaller id existed before the trace
+  marker.dispose();
   const orig = backend.binding;
   backend.binding = t.recording;
   const prev = setActiveTrace(t);
@@ -76,7 +79,15 @@ function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unk
       return r as tf.TensorContainer;
     });
     const outs = outputsOf(where, result);
-    return { result, graph: t.finish(outs.tensors), captured: t.captured, rebuild: outs.rebuild };
+    const graph = t.finish(outs.tensors);
+    // as later calls do, return new tensors: copies of arguments, closed-over tensors and repeats
+    const seen = new Set<tf.Tensor>();
+    const fresh = outs.tensors.map((x) => {
+      const copy = x.id < firstNew || seen.has(x) ? tf.clone(x) : x;
+      seen.add(x);
+      return copy;
+    });
+    return { result: outs.rebuild(fresh), graph, captured: t.captured, rebuild: outs.rebuild };
   } catch (e) {
     for (const h of t.captured) orig.deleteTensor(h);
     throw e;

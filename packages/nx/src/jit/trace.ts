@@ -66,9 +66,13 @@ function constData(dtype: number, values: TypedArray): { content?: Uint8Array; s
   return { content: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice() };
 }
 
+/** The read that reached the binding, from the stack: nx's readers first, then TF.js's methods. */
 function readerName(stack: string | undefined): string {
-  const m = /at (?:Object\.|Module\.)?(item|toArray|toTypedArray|format|dataSync|arraySync|Tensor\.dataSync|Tensor\.arraySync|Tensor\.data|Tensor\.array)\b/.exec(stack ?? '');
-  return m ? m[1]!.replace('Tensor.', 'tensor.') : 'a host read';
+  const s = stack ?? '';
+  const nxRead = /at (?:Object\.|Module\.)?(item|toArray|toTypedArray|format) /.exec(s);
+  if (nxRead) return `nx.${nxRead[1]!}`;
+  const tfRead = /at Tensor\.(dataSync|arraySync|data|array|bufferSync|buffer) /.exec(s);
+  return tfRead ? `tensor.${tfRead[1]!}()` : 'a host read';
 }
 
 /** The recorder. One per trace; installed as the backend's binding while the function runs. */

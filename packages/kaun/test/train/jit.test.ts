@@ -1,0 +1,177 @@
+/**
+ * `Train.make({..., jit: true})`: each training step (forward, loss, backward, optimizer update)
+ * as one TensorFlow graph through nx.jit. On the native backend (the CI's native leg) jitted and
+ * eager training must agree step for step, on the real MNIST too, resume from checkpoints across
+ * the two, and not leak; on wasm and cpu the flag runs eagerly and says so once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as nx from '@raven/nx';
+import { Checkpoint, Data, Datasets, Layer, Loss, Metric, Optim, Ptree, Train } from '@raven/kaun';
+
+const native = nx.backendInfo().backend === 'tensorflow';
+
+afterEach(() => { vi.restoreAllMocks(); });
+
+/** Largest absolute difference between the leaves of two trees of the same structure. */
+function treeDiff(a: Ptree.Tree, b: Ptree.Tree): number {
+  const la = Ptree.leaves(a);
+  const lb = Ptree.leaves(b);
+  expect(lb.length).toBe(la.length);
+  let d = 0;
+  la.forEach((t, i) => { d = Math.max(d, nx.item(nx.scope(() => nx.max(nx.abs(nx.sub(nx.cast(t, 'float32'), nx.cast(lb[i]!, 'float32')))))) as number); });
+  return d;
+}
+
+/** A CNN with batch norm and dropout: the randomness comes from the step keys. */
+function cnn(): Layer.Layer {
+  return Layer.sequential([
+    Layer.conv2d({ inChannels: 1, outChannels: 4, kernelSize: 3 }), Layer.batchNorm({ numFeatures: 4 }), Layer.relu(), Layer.maxPool2d({ kernelSize: 2 }),
+    Layer.dropout({ rate: 0.3 }), Layer.flatten(), Layer.linear({ inFeatures: 4 * 5 * 5, outFeatures: 3 }),
+  ]);
+}
+const images = (i: number, n = 6) => ({ x: nx.random.normal(nx.random.key(100 + i), [n, 1, 12, 12]), y: nx.random.randint(nx.random.key(200 + i), [n], 0, 3) });
+
+const mlp = (): Layer.Layer => Layer.sequential([Layer.linear({ inFeatures: 784, outFeatures: 64 }), Layer.relu(), Layer.linear({ inFeatures: 64, outFeatures: 10 })]);
+
+function mnistBatches(split: Datasets.ImageSplit, count: number, seed?: number) {
+  let d = Data.fromArrays({ x: { data: split.images, shape: [split.count, 784], dtype: 'float32' }, y: { data: split.labels, shape: [split.count], dtype: 'int32' } }).take(count);
+  if (seed !== undefined) d = d.shuffle(nx.random.key(seed));
+  return d.batch(100).map(({ x, y }) => ({ x: nx.mul(x, 1 / 255), y }));
+}
+
+describe.skipIf(!native)('Train with jit: true on the native backend (skipped elsewhere: graphs need TensorFlow)', () => {
+  it('a CNN with batch norm and dropout: jitted steps equal eager ones (parameters, statistics, Adam state)', () => {
+    const model = cnn();
+    const make = (jit: boolean) => Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy, jit });
+    const te = make(false);
+    const tj = make(true);
+    let se = Train.makeState(te, model.init({ key: nx.random.key(0) }));
+    let sj = Train.makeState(tj, model.init({ key: nx.random.key(0) }));
+    const losses = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      const b = images(i);
+      const re = Train.step(te, se, b);
+      const rj = Train.step(tj, sj, b);
+      se = re.state;
+      sj = rj.state;
+      expect(Math.abs((nx.item(re.loss) as number) - (nx.item(rj.loss) as number))).toBeLessThan(1e-5);
+      losses.add(nx.item(rj.loss) as number);
+      nx.dispose([re.loss, rj.loss, b]);
+    }
+    expect(treeDiff(se.vars.params, sj.vars.params)).toBeLessThan(1e-5);
+    expect(treeDiff(se.vars.state, sj.vars.state)).toBeLessThan(1e-5);
+    expect(treeDiff(se.optState, sj.optState)).toBeLessThan(1e-5);
+    expect(sj.step).toBe(5);
+    expect(losses.size).toBe(5);
+    nx.dispose([se.vars.params, se.vars.state, se.optState, sj.vars.params, sj.vars.state, sj.optState]);
+  });
+
+  it('a learning-rate schedule and AdamW: the step count advances inside the graph', () => {
+    const model = Layer.linear({ inFeatures: 3, outFeatures: 2 });
+    const optimizer = Optim.adamw({ lr: Optim.Schedule.warmupCosine({ peak: 0.1, warmupSteps: 3, decaySteps: 10 }), weightDecay: 0.1 });
+    const te = Train.make({ model, optimizer, loss: Loss.mse });
+    const tj = Train.make({ model, optimizer, loss: Loss.mse, jit: true });
+    let se = Train.makeState(te, model.init({ key: nx.random.key(1) }));
+    let sj = Train.makeState(tj, model.init({ key: nx.random.key(1) }));
+    const x = nx.random.normal(nx.random.key(2), [4, 3]);
+    const y = nx.random.normal(nx.random.key(3), [4, 2]);
+    for (let i = 0; i < 8; i++) {
+      const re = Train.step(te, se, { x, y });
+      const rj = Train.step(tj, sj, { x, y });
+      se = re.state;
+      sj = rj.state;
+      nx.dispose([re.loss, rj.loss]);
+    }
+    expect(treeDiff(se.vars.params, sj.vars.params)).toBeLessThan(1e-6);
+    expect(treeDiff(se.optState, sj.optState)).toBeLessThan(1e-6);
+    nx.dispose([se.vars.params, se.optState, sj.vars.params, sj.optState, x, y]);
+  });
+
+  it('MNIST: jitted and eager fit give the same losses and test accuracy; resume works across jit and eager', async () => {
+    const { train, test } = await Datasets.mnist();
+    const model = mlp();
+    const make = (jit: boolean) => Train.make({ model, optimizer: Optim.adam({ lr: 2e-3 }), loss: Loss.softmaxCrossEntropy, metrics: { accuracy: Metric.accuracy }, jit });
+    const run = async (jit: boolean) => {
+      const trainer = make(jit);
+      const r = await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(0) })), mnistBatches(train, 3000, 1), { epochs: 2, progress: false });
+      const evaluation = Train.evaluate(trainer, r.state, mnistBatches(test, 1000));
+      return { r, evaluation };
+    };
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const e = await run(false);
+    const j = await run(true);
+    expect(j.evaluation['accuracy']).toBeGreaterThan(0.8);
+    expect(Math.abs(j.evaluation['accuracy']! - e.evaluation['accuracy']!)).toBeLessThan(0.005);
+    j.r.history['loss']!.forEach((l, i) => expect(Math.abs(l - e.r.history['loss']![i]!)).toBeLessThan(1e-4));
+    j.r.history['accuracy']!.forEach((a, i) => expect(Math.abs(a - e.r.history['accuracy']![i]!)).toBeLessThan(0.005));
+
+    // resume: a checkpoint of the jitted run continues eagerly, and an eager one continues jitted,
+    // both as the straight run continues
+    const dir = mkdtempSync(join(tmpdir(), 'jit-resume-'));
+    try {
+      const batches = mnistBatches(train, 500, 7);
+      for (const [from, to] of [[true, false], [false, true]] as const) {
+        const path = join(dir, `ckpt-${from}.safetensors`);
+        await Checkpoint.saveTraining(path, (from ? j : e).r.state);
+        const trainer = make(to);
+        const like = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));
+        const { state } = await Checkpoint.loadTraining(path, { like });
+        nx.dispose([like.vars.params, like.optState]);
+        const resumed = await Train.fit(trainer, state, batches, { epochs: 1, progress: false });
+        const straightTrainer = make(from);
+        const straight = await Train.fit(straightTrainer, (from ? j : e).r.state, batches, { epochs: 1, progress: false });
+        (from ? j : e).r.state = straight.state;
+        expect(resumed.state.step).toBe(straight.state.step);
+        expect(treeDiff(resumed.state.vars.params, straight.state.vars.params)).toBeLessThan(1e-5);
+        expect(treeDiff(resumed.state.optState, straight.state.optState)).toBeLessThan(1e-5);
+        nx.dispose([resumed.state.vars.params, resumed.state.optState]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    nx.dispose([e.r.state.vars.params, e.r.state.optState, j.r.state.vars.params, j.r.state.optState]);
+  });
+
+  it('does not leak: live tensors are flat across jitted epochs with metrics', async () => {
+    const model = cnn();
+    const trainer = Train.make({ model, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy, metrics: { accuracy: Metric.accuracy }, jit: true });
+    const data = Array.from({ length: 5 }, (_, i) => images(i, 4));
+    const counts: number[] = [];
+    const r = await Train.fit(trainer, Train.makeState(trainer, model.init({ key: nx.random.key(2) })), data, {
+      epochs: 4, progress: false, callbacks: { onEpochEnd: () => { counts.push(nx.memory().numTensors); } },
+    });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    nx.dispose([r.state.vars.params, r.state.vars.state, r.state.optState, data]);
+  });
+});
+
+describe('Train.make jit option', () => {
+  it('must be a boolean', () => {
+    expect(() => Train.make({ model: mlp(), optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse, jit: 'yes' as unknown as boolean })).toThrow(/jit must be a boolean/);
+  });
+
+  it.skipIf(native)(`on ${nx.backendInfo().backend}: runs eagerly, the same steps, and says once that jit needs the native backend`, () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const model = cnn();
+    const te = Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy });
+    const tj = Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy, jit: true });
+    let se = Train.makeState(te, model.init({ key: nx.random.key(0) }));
+    let sj = Train.makeState(tj, model.init({ key: nx.random.key(0) }));
+    for (let i = 0; i < 3; i++) {
+      const b = images(i);
+      const re = Train.step(te, se, b);
+      const rj = Train.step(tj, sj, b);
+      se = re.state;
+      sj = rj.state;
+      expect(nx.item(rj.loss)).toBe(nx.item(re.loss));
+      nx.dispose([re.loss, rj.loss, b]);
+    }
+    expect(treeDiff(se.vars.params, sj.vars.params)).toBe(0);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/jit needs the native backend/);
+    nx.dispose([se.vars.params, se.vars.state, se.optState, sj.vars.params, sj.vars.state, sj.optState]);
+  });
+});
