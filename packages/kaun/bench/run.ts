@@ -7,7 +7,8 @@
  *   on the device), and `fitOverhead` = fit epoch / hand epoch - 1;
  * - `cnn`: the example CNN (conv 5x5 1->16, pool, conv 5x5 16->32, pool, linear 512->10), batch
  *   128, Adam: steps/s;
- * - `checkpoint`: `benchCheckpoint()` from `bench/checkpoint.ts` when that file exists.
+ * - `checkpoint`: `benchCheckpoint()` from `bench/checkpoint.ts` when that file exists;
+ * - `jit`: `benchJit()` from `bench/jit.ts` (eager vs nx.jit on the native backend, PyTorch beside).
  * Every figure has wall and CPU (user + system of this process) time; on a shared machine the
  * CPU time is the steadier one.
  */
@@ -138,6 +139,8 @@ async function main(): Promise<void> {
     const mod = (await import(checkpointBench.href)) as { benchCheckpoint?: () => Promise<object> };
     if (typeof mod.benchCheckpoint === 'function') out['checkpoint'] = await mod.benchCheckpoint();
   }
+  const jitBench = new URL('./jit.ts', import.meta.url);
+  if (existsSync(jitBench)) out['jit'] = await ((await import(jitBench.href)) as { benchJit: () => Promise<object> }).benchJit();
   console.log(JSON.stringify(out, null, 2));
 }
 

@@ -17,7 +17,7 @@
  * @module
  */
 export type {
-  Batch, LossFn, MetricSpec, TrainerOptions, Trainer, AnyTrainer, TrainState, BatchEndInfo, EpochEndInfo, Callbacks,
+  Batch, LossFn, MetricSpec, TrainerOptions, TrainJitOptions, Trainer, AnyTrainer, TrainState, BatchEndInfo, EpochEndInfo, Callbacks,
   FitPosition, FitPositionCapture,
 } from './types.js';
 export { make, makeState, vars, type MakeStateOptions } from './make.js';

@@ -22,7 +22,7 @@ export function jittedStep(trainer: AnyTrainer): JittedStep {
   let f = steps.get(trainer);
   if (f === undefined) {
     f = nx.jit((vars: Vars, optState: Tree, batch: Batch<unknown, unknown>, key: nx.random.Key, withPreds: boolean) =>
-      stepCore(trainer, vars, optState, batch, key, withPreds), { name: 'Train.step' });
+      stepCore(trainer, vars, optState, batch, key, withPreds), { name: 'Train.step', xla: trainer.jit !== false && trainer.jit.xla });
     steps.set(trainer, f);
   }
   return f;

@@ -38,8 +38,17 @@ export function make<In = nx.Tensor, Out = nx.Tensor, Y = nx.Tensor>(options: Tr
     }
     return out;
   });
-  if (options.jit !== undefined && typeof options.jit !== 'boolean') throw new KaunError(`${fn}: jit must be a boolean`);
-  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics), predictions, jit: options.jit ?? false });
+  const jit = jitOptions(fn, options.jit);
+  return Object.freeze({ model, optimizer, loss, metrics: Object.freeze(metrics), predictions, jit });
+}
+
+function jitOptions(fn: string, jit: TrainerOptions<unknown, unknown, unknown>['jit']): Trainer['jit'] {
+  if (jit === undefined || jit === false) return false;
+  if (jit === true) return Object.freeze({ xla: false });
+  if (jit === null || typeof jit !== 'object' || Array.isArray(jit)) throw new KaunError(`${fn}: jit must be a boolean or { xla?: boolean }`);
+  nx.checkOptions(`${fn}: jit`, jit, { xla: true });
+  if (jit.xla !== undefined && typeof jit.xla !== 'boolean') throw new KaunError(`${fn}: jit.xla must be a boolean`);
+  return Object.freeze({ xla: jit.xla ?? false });
 }
 
 /** Options of {@link makeState}. */

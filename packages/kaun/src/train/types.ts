@@ -44,10 +44,16 @@ export interface TrainerOptions<In = Tensor, Out = Tensor, Y = Tensor> {
   predictions?: (output: Out) => Tensor;
   /**
    * Run each training step (forward, loss, backward, optimizer update) as one TensorFlow graph
-   * with `nx.jit`, traced once per batch shape; default false. Needs the native backend; on wasm
-   * and cpu steps run eagerly and this is said once.
+   * with `nx.jit`, traced once per batch shape; default false. `{ xla: true }` also compiles the
+   * graph with XLA. Needs the native backend; on wasm and cpu steps run eagerly and this is said once.
    */
-  jit?: boolean;
+  jit?: boolean | TrainJitOptions;
+}
+
+/** Options of a jitted training step ({@link TrainerOptions.jit}). */
+export interface TrainJitOptions {
+  /** Compile the step's graph with XLA (`nx.jit`'s `xla`); default false. */
+  xla?: boolean;
 }
 
 /** A trainer: the model, optimizer, loss and metrics, bundled (a plain, immutable value). */
@@ -62,8 +68,8 @@ export interface Trainer<In = Tensor, Out = Tensor, Y = Tensor> {
   readonly metrics: Readonly<Record<string, MetricSpec>>;
   /** What the metrics see of the model output (see {@link TrainerOptions.predictions}). */
   readonly predictions: (output: Out) => Tensor;
-  /** Whether steps run as one graph (see {@link TrainerOptions.jit}). */
-  readonly jit: boolean;
+  /** Whether steps run as one graph, and how (see {@link TrainerOptions.jit}); `false` for eager steps. */
+  readonly jit: false | Readonly<Required<TrainJitOptions>>;
 }
 
 /**

