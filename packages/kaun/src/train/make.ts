@@ -8,7 +8,7 @@ import type { Vars } from '../layer/index.js';
 import { isAccumulator } from '../metric/index.js';
 import type { AnyTrainer, Trainer, TrainerOptions, TrainState } from './types.js';
 
-const TRAINER_KEYS: nx.OptionKeys<TrainerOptions> = { model: true, optimizer: true, loss: true, metrics: true, predictions: true };
+const TRAINER_KEYS: nx.OptionKeys<TrainerOptions> = { model: true, optimizer: true, loss: true, metrics: true, predictions: true, jit: true };
 
 /**
  * Bundles a model, an optimizer, a loss and metrics into a trainer.
