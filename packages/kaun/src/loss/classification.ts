@@ -77,7 +77,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
     throw new nx.DTypeError(`${fn}: sparse labels (shape [${labels.shape.join(', ')}]) must be int32 class ids, got ${labels.dtype}; cast them with nx.cast(labels, 'int32')`);
   }
   if (!sparse && ignore !== undefined) throw new KaunError(`${fn}: ignoreIndex applies to int32 class ids; these labels have the logits' shape (one-hot or probabilities)`);
-  const kept = sparse ? checkClassIds(fn, labels, c, ignore).kept : 0;
+  const kept = sparse ? checkClassIds(fn, labels, c, ignore)?.kept : 0;
   return nx.scope(() => {
     const mask = sparse && ignore !== undefined ? nx.notEqual(labels, ignore) : undefined;
     const ids = mask === undefined ? labels : nx.where(mask, labels, 0);
@@ -87,7 +87,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
     if (mask === undefined) return reduce(fn, perExample, options.reduction);
     perExample = nx.mul(perExample, nx.cast(mask, 'float32'));
     // PyTorch's ignore_index: the mean is over the positions that count (0/0 = NaN when none does)
-    if ((options.reduction ?? 'mean') === 'mean') return nx.div(nx.sum(perExample), kept);
+    if ((options.reduction ?? 'mean') === 'mean') return nx.div(nx.sum(perExample), kept ?? nx.sum(nx.cast(mask, 'float32')));
     return reduce(fn, perExample, options.reduction);
   });
 }

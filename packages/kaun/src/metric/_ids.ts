@@ -51,14 +51,17 @@ export function sameIds(fn: string, p: Tensor, l: Tensor): void {
  * Checks class-id labels (int32 or bool, not ones derived from one-hot rows) against the class
  * count of score predictions (`[..., C]`; only negative ids are caught for id predictions),
  * skipping `ignoreIndex`.
- * @returns the number of positions that count.
+ * @returns the number of positions that count: a number, or (inside `nx.jit`, where the labels
+ *   change from call to call) a float32 scalar computed from them.
  * @throws LabelError for an id out of range.
  * @internal
  */
-export function checkedIds(fn: string, preds: Tensor, labels: Tensor, ids: Tensor, ignoreIndex: number | undefined): number {
+export function checkedIds(fn: string, preds: Tensor, labels: Tensor, ids: Tensor, ignoreIndex: number | undefined): number | Tensor {
   if (labels.dtype !== 'int32') return ids.size; // one-hot rows or 0/1 targets: ids are in range by construction
   const c = preds.rank === labels.rank + 1 ? preds.shape[preds.rank - 1] : undefined;
-  return checkClassIds(fn, labels, c, ignoreIndex).kept;
+  const counts = checkClassIds(fn, labels, c, ignoreIndex);
+  if (counts !== undefined) return counts.kept;
+  return ignoreIndex === undefined ? ids.size : nx.sum(keptMask(ids, ignoreIndex));
 }
 
 /** float32 1 where `ids` differ from `ignoreIndex`, 0 where equal. @internal */

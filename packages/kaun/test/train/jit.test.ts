@@ -135,6 +135,27 @@ describe.skipIf(!native)('Train with jit: true on the native backend (skipped el
     nx.dispose([e.r.state.vars.params, e.r.state.optState, j.r.state.vars.params, j.r.state.optState]);
   });
 
+  it('labels are checked at every jitted step: an out-of-range class id is a LabelError before the graph runs', () => {
+    const model = Layer.linear({ inFeatures: 4, outFeatures: 3 });
+    const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: (y: nx.Tensor, t: nx.Tensor) => Loss.softmaxCrossEntropy(y, t, { ignoreIndex: -100 }), jit: true });
+    let state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));
+    const x = nx.random.normal(nx.random.key(1), [4, 4]);
+    const good = nx.fromArray([0, 2, -100, 1], { dtype: 'int32' });
+    const bad = nx.fromArray([0, 3, 1, 1], { dtype: 'int32' });
+    const r = Train.step(trainer, state, { x, y: good });
+    state = r.state;
+    // the mean is over the three labels that count, as eagerly
+    const eager = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: (y: nx.Tensor, t: nx.Tensor) => Loss.softmaxCrossEntropy(y, t, { ignoreIndex: -100 }) });
+    const e2 = nx.scope(() => Loss.softmaxCrossEntropy(Train.predict(eager, state, x), good, { ignoreIndex: -100 }));
+    const r2 = Train.step(trainer, state, { x, y: good });
+    expect(Math.abs((nx.item(r2.loss) as number) - (nx.item(e2) as number))).toBeLessThan(1e-6);
+    state = r2.state;
+    const params = state.vars.params;
+    expect(() => Train.step(trainer, state, { x, y: bad })).toThrow(/label 3 at index 1 is out of range/);
+    expect(Ptree.leaves(params).every((t) => !t.isDisposed)).toBe(true); // nothing consumed
+    nx.dispose([r.loss, r2.loss, e2, x, good, bad, state.vars.params, state.optState]);
+  });
+
   it('does not leak: live tensors are flat across jitted epochs with metrics', async () => {
     const model = cnn();
     const trainer = Train.make({ model, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy, metrics: { accuracy: Metric.accuracy }, jit: true });

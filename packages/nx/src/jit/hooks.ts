@@ -25,8 +25,10 @@ export interface TraceHooks {
   randomTensor(t: Tensor, key: Key, draw: (k: Key) => TypedArray): void;
   /** Whether `t`'s value depends on the traced function's tensor inputs (so it is unknown while tracing). */
   isTraced(t: Tensor): boolean;
-  /** `nx.hostScalar` inside a trace: see host-scalar.ts. */
+  /** `nx.hostScalar` inside a trace: see host.ts. */
   hostScalar(inputs: readonly Tensor[], f: (...values: number[]) => number, dtype: 'float32' | 'int32'): Tensor;
+  /** `nx.hostCheck` inside a trace: see host.ts. */
+  hostCheck(t: Tensor, check: (values: TypedArray) => void): boolean;
 }
 
 let active: TraceHooks | undefined;

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TraceError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
 import { foldIn, split, type Key } from '../random/key.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, TypedArray } from '../tensor.js';
 import { setActiveTrace, activeTrace } from './hooks.js';
-import { hostValueOf, makeHostScalar, rememberHostValue } from './host-scalar.js';
+import { hostValueOf, makeHostScalar, rememberHostValue } from './host.js';
 import { handleOf, hasJit, nodeBackend, type JitBinding, type NodeBackend } from './native.js';
 import { encodeGraphDef } from './proto.js';
 import { Trace, type TracedGraph } from './trace.js';
@@ -117,6 +117,7 @@ function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
   const temps: Tensor[] = [];
   const hostValues: number[] = [];
   const ids: number[] = new Array(graph.inputs.length);
+  for (const { arg, check } of graph.checks) check(flat.tensors[arg]!.dataSync() as TypedArray);
   try {
     graph.inputs.forEach((src, i) => {
       switch (src.kind) {
@@ -166,7 +167,8 @@ function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
  *   argument);
  * - random samples drawn from a key argument (or keys split or folded from it) are drawn again
  *   on the host at every call, so each call gets its own randomness;
- * - {@link hostScalar}s (step counts, learning-rate schedules) are recomputed on the host at every call;
+ * - {@link hostScalar}s (step counts, learning-rate schedules) are recomputed on the host at every
+ *   call, and {@link hostCheck}s of arguments (label ranges) run before every call;
  * - reading a value that depends on the tensor arguments (`nx.item`, `nx.toArray`, a JS `if` on
  *   a value) is a {@link TraceError}: the graph cannot branch on it at trace time.
  *

@@ -11,7 +11,7 @@ import { TraceError } from '../errors.js';
 import type { Key } from '../random/key.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 import type { KeyStep, TraceHooks } from './hooks.js';
-import { hostValueOf, makeHostScalar } from './host-scalar.js';
+import { hostValueOf, makeHostScalar } from './host.js';
 import { handleOf, type Binding, type HandleInfo, type NodeBackend, type OpAttr } from './native.js';
 import { DT, type Attr, type NodeDef } from './proto.js';
 
@@ -48,6 +48,8 @@ export interface TracedGraph {
   outputNames: string[];
   /** For outputs that pass a host scalar through: output index -> input index. */
   hostOutputs: Map<number, number>;
+  /** Checks of tensor arguments to run on the host before every call. */
+  checks: Array<{ arg: number; check: (values: TypedArray) => void }>;
 }
 
 const DTYPE_OF: Record<string, number> = { float32: DT.float32, int32: DT.int32, bool: DT.bool };
@@ -87,6 +89,7 @@ export class Trace implements TraceHooks {
   #hostInput = new Map<number, { input: number; value: number }>(); // placeholder node -> host input
   #keys = new WeakMap<Key, { key: number; path: KeyStep[] }>();
   #captured: number[] = [];
+  #checks: TracedGraph['checks'] = [];
   readonly recording: Binding;
 
   constructor(where: string, backend: NodeBackend) {
@@ -269,6 +272,21 @@ export class Trace implements TraceHooks {
     return t;
   }
 
+  hostCheck(t: Tensor, check: (values: TypedArray) => void): boolean {
+    const id = handleOf(this.#backend, t);
+    const ref = this.#handles.get(id);
+    const values = (): TypedArray => this.#orig.tensorDataSync(id) as TypedArray;
+    if (!ref || !this.#nodes[ref.node]!.traced) {
+      check(values());
+      return true;
+    }
+    const arg = this.#argInput.get(ref.node);
+    if (arg === undefined) return false; // computed inside the function: unknown before the graph runs
+    check(values());
+    this.#checks.push({ arg, check });
+    return false;
+  }
+
   /** The graph of the recorded ops from the inputs to `outputs`, unused ops left out. */
   finish(outputs: readonly Tensor[]): TracedGraph {
     const refs = outputs.map((t) => this.#refOf(handleOf(this.#backend, t)));
@@ -303,6 +321,7 @@ export class Trace implements TraceHooks {
       inputs: this.#inputs.map(({ source }) => source),
       outputNames: outRefs.map(refName),
       hostOutputs,
+      checks: this.#checks,
     };
   }
 }

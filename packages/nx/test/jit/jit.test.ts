@@ -168,6 +168,28 @@ describe.skipIf(!native)('nx.jit on the native backend (skipped elsewhere: graph
     f.dispose();
   });
 
+  it('host checks of arguments run before every call; of computed values they are skipped', () => {
+    const seen: number[][] = [];
+    const f = nx.jit((ids: nx.Tensor) => {
+      const now = nx.hostCheck(ids, (v) => {
+        seen.push(Array.from(v));
+        if (v.some((x) => x < 0)) throw new RangeError('negative id');
+      });
+      const later = nx.hostCheck(nx.add(ids, 1), () => { throw new Error('never runs'); });
+      return { y: nx.mul(ids, 2), now, later };
+    });
+    const ok = nx.fromArray([1, 2], { dtype: 'int32' });
+    const bad = nx.fromArray([3, -1], { dtype: 'int32' });
+    const r = f(ok);
+    expect([r.now, r.later]).toEqual([false, false]);
+    expect(nx.toArray(f(ok).y)).toEqual([2, 4]);
+    expect(() => f(bad)).toThrow(RangeError);
+    expect(seen).toEqual([[1, 2], [1, 2], [3, -1]]);
+    expect(nx.hostCheck(ok, () => {})).toBe(true); // eagerly: checked now
+    nx.dispose([ok, bad, r.y]);
+    f.dispose();
+  });
+
   it('gathers with index arguments (embeddings, negative indices) without reading them', () => {
     const table = rand(5, [10, 3]);
     const f = nx.jit((w: nx.Tensor, ids: nx.Tensor) => nx.sum(nx.square(nx.gather(w, ids))));

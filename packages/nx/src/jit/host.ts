@@ -1,13 +1,13 @@
 /**
- * Scalars the host computes from scalars whose values it knows: {@link hostScalar}. Step
- * counters and the learning rates, bias corrections and schedules computed from them are such
- * values. Eagerly they are plain host arithmetic; inside `nx.jit` they become inputs of the graph
- * that the host recomputes at every call, instead of constants baked in at trace time.
+ * Work on the host that `nx.jit` must repeat at every call rather than bake into a graph:
+ * {@link hostScalar}, scalars computed from scalars whose values the host knows (step counters,
+ * and the learning rates, bias corrections and schedules computed from them), and
+ * {@link hostCheck}, validations of an argument's values (class labels in range).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, TypedArray } from '../tensor.js';
 import { activeTrace } from './hooks.js';
 
 const known = new WeakMap<Tensor, number>();
@@ -76,4 +76,30 @@ export function hostScalar(inputs: readonly Tensor[], f: (...values: number[]) =
   if (trace) return trace.hostScalar(inputs, f, dtype);
   const values = inputs.map((t) => hostValueOf(where, t));
   return makeHostScalar(where, f(...values), dtype);
+}
+
+/**
+ * Runs `check` on the values of `t` on the host (a validation that throws, e.g. class ids out of
+ * range). Eagerly it reads `t` and runs the check now. Inside {@link jit}: for a tensor argument
+ * of the traced function the check runs now and again before every call of the graph, on that
+ * call's argument; for a constant it runs now; for a value the traced function computes it
+ * cannot run (the value is not known before the graph runs) and is skipped.
+ * @param t - the tensor whose values are checked (read with `dataSync`: keep it small).
+ * @param check - called with the values; throws to reject them.
+ * @returns whether the check ran now on the values this computation uses, so that results of
+ *   the check (counts) may be used as constants; `false` inside a trace for an argument (checked
+ *   per call) or a computed value (not checked). Compute such results on tensors instead.
+ * @example
+ * ```ts
+ * const labels = nx.fromArray([0, 2, 1], { dtype: 'int32' });
+ * nx.hostCheck(labels, (ids) => { if (ids.some((v) => v < 0 || v >= 3)) throw new Error('bad label'); }); // true
+ * ```
+ */
+export function hostCheck(t: Tensor, check: (values: TypedArray) => void): boolean {
+  if (!(t instanceof tf.Tensor)) throw new ValueError('nx.hostCheck: expected a tensor');
+  if (typeof check !== 'function') throw new ValueError('nx.hostCheck: check must be a function of the values');
+  const trace = activeTrace();
+  if (trace) return trace.hostCheck(t, check);
+  check(t.dataSync() as TypedArray);
+  return true;
 }
