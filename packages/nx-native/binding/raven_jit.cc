@@ -11,6 +11,8 @@
 //   binding.raven.jitRemoveFunction(name: string)
 //   binding.raven.jitGraphDefVersion(): number   the GraphDef producer version of this TensorFlow
 //   binding.raven.jitFunctionDef(name: string): Uint8Array   the registered FunctionDef (tests)
+//   binding.raven.jitDeviceOf(id: number): string   the device whose memory holds a tensor (tests:
+//     on a GPU, the outputs of a jitted training step must stay there)
 #include <cstring>
 #include <string>
 #include <vector>
@@ -173,9 +175,27 @@ napi_value FunctionDef(napi_env env, napi_callback_info info) {
   return result;
 }
 
+napi_value DeviceOf(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t id = 0;
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc < 1 || napi_get_value_int32(env, args[0], &id) != napi_ok) {
+    return Throw(env, "jitDeviceOf: expected a tensor id");
+  }
+  TFE_TensorHandle *handle = raven::Handle(env, id);
+  if (handle == nullptr) return nullptr;
+  TF_Status *status = TF_NewStatus();
+  const char *device = TFE_TensorHandleBackingDeviceName(handle, status);
+  napi_value result = nullptr;
+  if (raven::CheckStatus(env, status, "jitDeviceOf")) napi_create_string_utf8(env, device, NAPI_AUTO_LENGTH, &result);
+  TF_DeleteStatus(status);
+  return result;
+}
+
 }  // namespace
 
 RAVEN_EXPORT("jitRegisterFunction", RegisterFunction);
 RAVEN_EXPORT("jitRemoveFunction", RemoveFunction);
 RAVEN_EXPORT("jitGraphDefVersion", GraphDefVersion);
 RAVEN_EXPORT("jitFunctionDef", FunctionDef);
+RAVEN_EXPORT("jitDeviceOf", DeviceOf);

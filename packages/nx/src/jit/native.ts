@@ -49,6 +49,8 @@ export interface JitExtensions {
   jitGraphDefVersion(): number;
   /** The FunctionDef protocol buffer of a registered function. */
   jitFunctionDef(name: string): Uint8Array;
+  /** The device whose memory holds a tensor (its backing device). */
+  jitDeviceOf(id: number): string;
 }
 
 /** The tfjs-node backend object (`NodeJSKernelBackend`), as far as jit uses it. */

@@ -286,6 +286,24 @@ describe.skipIf(!native)('nx.jit on the native backend (skipped elsewhere: graph
     step.dispose();
   });
 
+  it('outputs stay on the device eager ops run on (with CUDA: parameters and their updates never pass through the host)', () => {
+    const backend = tf.backend() as unknown as { binding: { raven: { jitDeviceOf(id: number): string } }; getInputTensorIds(t: nx.Tensor[]): number[] };
+    const deviceOf = (t: nx.Tensor): string => backend.binding.raven.jitDeviceOf(backend.getInputTensorIds([t])[0]!);
+    const eager = nx.scope(() => nx.add(nx.ones([2]), 1));
+    const device = deviceOf(eager);
+    const step = nx.jit(mlpStep);
+    let params = mlpParams();
+    const { x, y } = batch(1);
+    for (let i = 0; i < 3; i++) {
+      const r = step(params, x, y, nx.random.key(i), 0.1);
+      nx.dispose([params, r.loss]);
+      params = r.params;
+    }
+    expect(params.map(deviceOf)).toEqual(params.map(() => device));
+    nx.dispose([params, x, y, eager]);
+    step.dispose();
+  });
+
   it('XLA (jit_compile) gives the same step', () => {
     const step = nx.jit(mlpStep, { xla: true });
     const params = mlpParams();
