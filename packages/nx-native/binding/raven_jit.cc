@@ -127,15 +127,23 @@ napi_value RegisterFunction(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value RemoveFunction(napi_env env, napi_callback_info info) {
+// The one argument of a function that takes a function name, and the context; false (with a JS
+// exception pending) when either is missing.
+bool NameAndContext(napi_env env, napi_callback_info info, const char *what, std::string *name, TFE_Context **ctx) {
   size_t argc = 1;
   napi_value args[1];
-  std::string name;
-  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc < 1 || !GetString(env, args[0], &name)) {
-    return Throw(env, "jitRemoveFunction: expected a function name");
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc < 1 || !GetString(env, args[0], name)) {
+    Throw(env, std::string(what) + ": expected a function name");
+    return false;
   }
-  TFE_Context *ctx = raven::Context(env);
-  if (ctx == nullptr) return nullptr;
+  *ctx = raven::Context(env);
+  return *ctx != nullptr;
+}
+
+napi_value RemoveFunction(napi_env env, napi_callback_info info) {
+  std::string name;
+  TFE_Context *ctx = nullptr;
+  if (!NameAndContext(env, info, "jitRemoveFunction", &name, &ctx)) return nullptr;
   TF_Status *status = TF_NewStatus();
   TFE_ContextRemoveFunction(ctx, name.c_str(), status);
   raven::CheckStatus(env, status, "jitRemoveFunction");
@@ -150,14 +158,9 @@ napi_value GraphDefVersion(napi_env env, napi_callback_info) {
 }
 
 napi_value FunctionDef(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
   std::string name;
-  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc < 1 || !GetString(env, args[0], &name)) {
-    return Throw(env, "jitFunctionDef: expected a function name");
-  }
-  TFE_Context *ctx = raven::Context(env);
-  if (ctx == nullptr) return nullptr;
+  TFE_Context *ctx = nullptr;
+  if (!NameAndContext(env, info, "jitFunctionDef", &name, &ctx)) return nullptr;
   TF_Status *status = TF_NewStatus();
   TF_Buffer *buf = TF_NewBuffer();
   TFE_ContextGetFunctionDef(ctx, name.c_str(), buf, status);

@@ -34,6 +34,27 @@ function cnn(): Layer.Layer {
 }
 const images = (i: number, n = 6) => ({ x: nx.random.normal(nx.random.key(100 + i), [n, 1, 12, 12]), y: nx.random.randint(nx.random.key(200 + i), [n], 0, 3) });
 
+/** Steps an eager and a jitted trainer of the CNN side by side on the same batches. */
+function sideBySide(steps: number): { se: Train.TrainState; sj: Train.TrainState; losses: Array<[number, number]> } {
+  const model = cnn();
+  const make = (jit: boolean) => Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy, jit });
+  const te = make(false);
+  const tj = make(true);
+  let se = Train.makeState(te, model.init({ key: nx.random.key(0) }));
+  let sj = Train.makeState(tj, model.init({ key: nx.random.key(0) }));
+  const losses: Array<[number, number]> = [];
+  for (let i = 0; i < steps; i++) {
+    const b = images(i);
+    const re = Train.step(te, se, b);
+    const rj = Train.step(tj, sj, b);
+    se = re.state;
+    sj = rj.state;
+    losses.push([nx.item(re.loss) as number, nx.item(rj.loss) as number]);
+    nx.dispose([re.loss, rj.loss, b]);
+  }
+  return { se, sj, losses };
+}
+
 const mlp = (): Layer.Layer => Layer.sequential([Layer.linear({ inFeatures: 784, outFeatures: 64 }), Layer.relu(), Layer.linear({ inFeatures: 64, outFeatures: 10 })]);
 
 function mnistBatches(split: Datasets.ImageSplit, count: number, seed?: number) {
@@ -44,28 +65,13 @@ function mnistBatches(split: Datasets.ImageSplit, count: number, seed?: number) 
 
 describe.skipIf(!native)('Train with jit: true on the native backend (skipped elsewhere: graphs need TensorFlow)', () => {
   it('a CNN with batch norm and dropout: jitted steps equal eager ones (parameters, statistics, Adam state)', () => {
-    const model = cnn();
-    const make = (jit: boolean) => Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy, jit });
-    const te = make(false);
-    const tj = make(true);
-    let se = Train.makeState(te, model.init({ key: nx.random.key(0) }));
-    let sj = Train.makeState(tj, model.init({ key: nx.random.key(0) }));
-    const losses = new Set<number>();
-    for (let i = 0; i < 5; i++) {
-      const b = images(i);
-      const re = Train.step(te, se, b);
-      const rj = Train.step(tj, sj, b);
-      se = re.state;
-      sj = rj.state;
-      expect(Math.abs((nx.item(re.loss) as number) - (nx.item(rj.loss) as number))).toBeLessThan(1e-5);
-      losses.add(nx.item(rj.loss) as number);
-      nx.dispose([re.loss, rj.loss, b]);
-    }
+    const { se, sj, losses } = sideBySide(5);
+    for (const [e, j] of losses) expect(Math.abs(e - j)).toBeLessThan(1e-5);
     expect(treeDiff(se.vars.params, sj.vars.params)).toBeLessThan(1e-5);
     expect(treeDiff(se.vars.state, sj.vars.state)).toBeLessThan(1e-5);
     expect(treeDiff(se.optState, sj.optState)).toBeLessThan(1e-5);
     expect(sj.step).toBe(5);
-    expect(losses.size).toBe(5);
+    expect(new Set(losses.map(([, j]) => j)).size).toBe(5); // fresh dropout masks per step
     nx.dispose([se.vars.params, se.vars.state, se.optState, sj.vars.params, sj.vars.state, sj.optState]);
   });
 
@@ -181,20 +187,8 @@ describe('Train.make jit option', () => {
 
   it.skipIf(native)(`on ${nx.backendInfo().backend}: runs eagerly, the same steps, and says once that jit needs the native backend`, () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const model = cnn();
-    const te = Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy });
-    const tj = Train.make({ model, optimizer: Optim.adam({ lr: 1e-2 }), loss: Loss.softmaxCrossEntropy, jit: true });
-    let se = Train.makeState(te, model.init({ key: nx.random.key(0) }));
-    let sj = Train.makeState(tj, model.init({ key: nx.random.key(0) }));
-    for (let i = 0; i < 3; i++) {
-      const b = images(i);
-      const re = Train.step(te, se, b);
-      const rj = Train.step(tj, sj, b);
-      se = re.state;
-      sj = rj.state;
-      expect(nx.item(rj.loss)).toBe(nx.item(re.loss));
-      nx.dispose([re.loss, rj.loss, b]);
-    }
+    const { se, sj, losses } = sideBySide(3);
+    for (const [e, j] of losses) expect(j).toBe(e);
     expect(treeDiff(se.vars.params, sj.vars.params)).toBe(0);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toMatch(/jit needs the native backend/);
