@@ -41,7 +41,7 @@ export * from './ops/convert.js';
 export * from './grad/autodiff.js';
 export * from './grad/check.js';
 export { jit, type Jitted, type JitOptions } from './jit/jit.js';
-export { hostScalar, hostCheck } from './jit/host.js';
+export { hostScalar, hostCheck, hostStatic, type StaticValue } from './jit/host.js';
 export * as random from './random/index.js';
 export * as dtypes from './dtype/index.js';
 export * as io from './io/index.js';

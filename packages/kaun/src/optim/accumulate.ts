@@ -6,7 +6,7 @@ import * as nx from '@raven/nx';
 import { OptimError } from '../errors.js';
 import * as Ptree from '../ptree/index.js';
 import type { Tree } from '../ptree/index.js';
-import { makeCount, readCount } from './count.js';
+import { countStatic, makeCount, nextCount } from './count.js';
 import type { Optimizer } from './types.js';
 import { leavesLike, stateDict } from './_util.js';
 
@@ -45,13 +45,14 @@ export function multiSteps(inner: Optimizer, options: MultiStepsOptions): Optimi
     init: (params) => ({ mini_step: makeCount(0), acc: nx.scope(() => Ptree.zerosLike(params)), inner: inner.init(params) }),
     update: (grads, state, params) => {
       const s = stateDict(fn, state, ['mini_step', 'acc', 'inner']);
-      const step = readCount(fn, s['mini_step']);
+      // a host decision: inside nx.jit, one graph for the accumulating steps, one for the update
+      const apply = countStatic(fn, s['mini_step'], (step) => step + 1 >= k);
       const { leaves: gs, rebuild } = Ptree.flatten(grads);
       const acc = leavesLike(fn, 'the accumulated sum', gs, s['acc']!);
-      if (step + 1 < k) {
+      if (!apply) {
         const sum = nx.scope(() => rebuild(gs.map((g, i) => nx.add(acc[i]!, g))));
         const zeros = nx.scope(() => rebuild(gs.map((g) => nx.zerosLike(g))));
-        return { updates: zeros, state: { mini_step: makeCount(step + 1), acc: sum, inner: s['inner']! } };
+        return { updates: zeros, state: { mini_step: nextCount(fn, s['mini_step']), acc: sum, inner: s['inner']! } };
       }
       return nx.scope(() => {
         const mean = rebuild(gs.map((g, i) => (k === 1 ? g : nx.div(nx.add(acc[i]!, g), k))));

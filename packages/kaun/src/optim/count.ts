@@ -35,3 +35,12 @@ export function countScalar(fn: string, count: unknown, f: (count: number) => nu
   checkCount(fn, count);
   return nx.hostScalar([count], f);
 }
+
+/**
+ * A host decision from the value of a counter, `f(count)` (e.g. whether this micro-step applies
+ * the accumulated update); inside `nx.jit` it is part of the trace's signature. @internal
+ */
+export function countStatic<T extends number | boolean>(fn: string, count: unknown, f: (count: number) => T): T {
+  checkCount(fn, count);
+  return nx.hostStatic([count], f);
+}

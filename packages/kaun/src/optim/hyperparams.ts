@@ -11,21 +11,17 @@ import type { Tree } from '../ptree/index.js';
 import { isDict } from '../ptree/tree.js';
 import type { Optimizer } from './types.js';
 
-const known = new WeakMap<Tensor, number>();
-
+// Values are host scalars (`nx.hostScalar`), so reading them never waits on the device; inside
+// `nx.jit` a value read to build the optimizer is part of the trace's signature (`nx.hostStatic`):
+// changing it (a callback lowering the learning rate) traces the step again.
 function makeValue(v: number): Tensor {
-  const t = nx.scalar(v, 'float32');
-  known.set(t, Math.fround(v));
-  return t;
+  const f = Math.fround(v);
+  return nx.hostScalar([], () => f);
 }
 
 function readValue(t: Tree, where: string): number {
   if (!nx.isTensor(t) || t.rank !== 0) throw new OptimError(`${where}: a hyperparameter in the state is not a scalar tensor`);
-  const v = known.get(t);
-  if (v !== undefined) return v;
-  const read = Number(nx.item(t));
-  known.set(t, read);
-  return read;
+  return nx.hostStatic([t], (v) => v);
 }
 
 /** Whether a state node is the state of {@link injectHyperparams}. */

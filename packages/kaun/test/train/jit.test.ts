@@ -141,6 +141,37 @@ describe.skipIf(!native)('Train with jit: true on the native backend (skipped el
     nx.dispose([e.r.state.vars.params, e.r.state.optState, j.r.state.vars.params, j.r.state.optState]);
   });
 
+  it('gradient accumulation and injected hyperparameters: the same steps as eager, a changed lr traces again', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const model = Layer.linear({ inFeatures: 3, outFeatures: 2 });
+    const optimizer = Optim.multiSteps(Optim.injectHyperparams((h) => Optim.adam({ lr: h.lr }), { lr: 0.05 }), { every: 3 });
+    const te = Train.make({ model, optimizer, loss: Loss.mse });
+    const tj = Train.make({ model, optimizer, loss: Loss.mse, jit: true });
+    let se = Train.makeState(te, model.init({ key: nx.random.key(1) }));
+    let sj = Train.makeState(tj, model.init({ key: nx.random.key(1) }));
+    for (let i = 0; i < 10; i++) {
+      const b = { x: nx.random.normal(nx.random.key(10 + i), [4, 3]), y: nx.random.normal(nx.random.key(20 + i), [4, 2]) };
+      if (i === 6) {
+        // what Callback.reduceLROnPlateau does: lower the injected learning rate in the state
+        for (const s of [se, sj]) {
+          const { state: optState, changed } = Optim.setHyperparams(s.optState, (name, v) => (name === 'lr' ? v / 10 : v));
+          expect(changed).toBe(1);
+          if (s === se) se = { ...se, optState };
+          else sj = { ...sj, optState };
+        }
+      }
+      const re = Train.step(te, se, b);
+      const rj = Train.step(tj, sj, b);
+      se = re.state;
+      sj = rj.state;
+      nx.dispose([re.loss, rj.loss, b]);
+    }
+    expect(treeDiff(se.vars.params, sj.vars.params)).toBeLessThan(1e-6);
+    expect(treeDiff(se.optState, sj.optState)).toBeLessThan(1e-6);
+    expect(Optim.hyperparams(sj.optState)[0]!.values['lr']).toBeCloseTo(0.005, 8);
+    nx.dispose([se.vars.params, se.optState, sj.vars.params, sj.optState]);
+  });
+
   it('labels are checked at every jitted step: an out-of-range class id is a LabelError before the graph runs', () => {
     const model = Layer.linear({ inFeatures: 4, outFeatures: 3 });
     const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: (y: nx.Tensor, t: nx.Tensor) => Loss.softmaxCrossEntropy(y, t, { ignoreIndex: -100 }), jit: true });

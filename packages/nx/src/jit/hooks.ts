@@ -27,6 +27,8 @@ export interface TraceHooks {
   isTraced(t: Tensor): boolean;
   /** `nx.hostScalar` inside a trace: see host.ts. */
   hostScalar(inputs: readonly Tensor[], f: (...values: number[]) => number, dtype: 'float32' | 'int32'): Tensor;
+  /** `nx.hostStatic` inside a trace: see host.ts. */
+  hostStatic<T extends number | boolean | string>(inputs: readonly Tensor[], f: (...values: number[]) => T): T;
   /** `nx.hostCheck` inside a trace: see host.ts. */
   hostCheck(t: Tensor, check: (values: TypedArray) => void): boolean;
 }

@@ -2,7 +2,9 @@
  * Work on the host that `nx.jit` must repeat at every call rather than bake into a graph:
  * {@link hostScalar}, scalars computed from scalars whose values the host knows (step counters,
  * and the learning rates, bias corrections and schedules computed from them), and
- * {@link hostCheck}, validations of an argument's values (class labels in range).
+ * {@link hostCheck}, validations of an argument's values (class labels in range), and
+ * {@link hostStatic}, host decisions and constants from host-known scalars (a branch taken every
+ * k-th step, a learning rate a callback changes), which become part of a trace's signature.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -102,4 +104,43 @@ export function hostCheck(t: Tensor, check: (values: TypedArray) => void): boole
   if (trace) return trace.hostCheck(t, check);
   check(t.dataSync() as TypedArray);
   return true;
+}
+
+/** A value {@link hostStatic} may return: it becomes part of a trace's signature. */
+export type StaticValue = number | boolean | string;
+
+/**
+ * A host value for decisions and constants, `f(values of inputs)`, from scalar tensors whose
+ * values the host knows (as {@link hostScalar}'s inputs): a branch taken every k-th step, a
+ * learning rate read from a state to build an optimizer. Eagerly it is plain host arithmetic.
+ * Inside {@link jit} the result is part of the trace's signature: a later call whose inputs give
+ * another result traces again (once per distinct result; `maxTraces` bounds it), so return the
+ * decision (`c + 1 >= k`), not the raw count, when only the decision matters. For values that
+ * change every call, use {@link hostScalar}, which does not trace again.
+ * @param inputs - scalar tensors (one element each).
+ * @param f - computes the value from one number per input.
+ * @returns `f`'s result.
+ * @throws ShapeError for an input with more than one element; ValueError when `f` returns
+ *   something other than a finite number, a boolean or a string; inside a trace,
+ *   {@link TraceError} for an input computed by the traced function.
+ * @example
+ * ```ts
+ * const count = nx.hostScalar([], () => 3, 'int32');
+ * const apply = nx.hostStatic([count], (c) => (c + 1) % 4 === 0); // true: the 4th micro-step
+ * ```
+ */
+export function hostStatic<T extends StaticValue>(inputs: readonly Tensor[], f: (...values: number[]) => T): T {
+  const where = 'nx.hostStatic';
+  if (!Array.isArray(inputs)) throw new ValueError(`${where}: inputs must be an array of scalar tensors`);
+  if (typeof f !== 'function') throw new ValueError(`${where}: f must be a function of the input values`);
+  const trace = activeTrace();
+  if (trace) return trace.hostStatic(inputs, f);
+  return checkStatic(where, f(...inputs.map((t) => hostValueOf(where, t))));
+}
+
+/** Throws unless `v` may be part of a signature. @internal */
+export function checkStatic<T>(where: string, v: T): T {
+  const ok = typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v));
+  if (!ok) throw new ValueError(`${where}: the function returned ${String(v)}; return a number (not NaN), a boolean or a string`);
+  return v;
 }

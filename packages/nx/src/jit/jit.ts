@@ -8,10 +8,10 @@ import { checkOptions, type OptionKeys } from '../options.js';
 import { foldIn, split, type Key } from '../random/key.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 import { setActiveTrace, activeTrace } from './hooks.js';
-import { hostValueOf, makeHostScalar, rememberHostValue } from './host.js';
+import { hostValueOf, knownHostValue, makeHostScalar, rememberHostValue } from './host.js';
 import { handleOf, hasJit, nodeBackend, type JitBinding, type NodeBackend } from './native.js';
 import { encodeGraphDef } from './proto.js';
-import { Trace, type TracedGraph } from './trace.js';
+import { Trace, type HostDep, type TracedGraph } from './trace.js';
 import { describeChange, flatten, outputsOf, type Flat } from './tree.js';
 
 /** Options of {@link jit}. */
@@ -19,9 +19,10 @@ export interface JitOptions {
   /** The name in messages and in the registered TensorFlow function; default the function's name. */
   name?: string;
   /**
-   * How many signatures (shapes, dtypes, static arguments) may be traced; default 8. Every trace
-   * after the first prints one line saying what changed; past the limit, calls with a new
-   * signature run eagerly (with one warning) instead of tracing again.
+   * How many traces may be made: one per signature (shapes, dtypes, static arguments) and set of
+   * host decisions ({@link hostStatic}); default 8. Every trace after the first prints one line
+   * saying what changed; past the limit, calls that need a new trace run eagerly (with one
+   * warning) instead.
    */
   maxTraces?: number;
   /** Compile the graph with XLA (TensorFlow's `jit_compile=True`); default false. */
@@ -34,7 +35,7 @@ const JIT_KEYS: OptionKeys<JitOptions> = { name: true, maxTraces: true, xla: tru
 export interface Jitted<A extends unknown[], R> {
   /** Calls the function: traced on a new signature, the captured graph otherwise. */
   (...args: A): R;
-  /** How many signatures have been traced so far. */
+  /** How many traces have been made so far (one per signature and set of host decisions). */
   readonly traces: number;
   /** Frees the traced graphs and the tensors they captured; the next call traces again. */
   dispose(): void;
@@ -83,8 +84,13 @@ function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unk
     // as later calls do, return new tensors: copies of arguments, closed-over tensors and repeats
     const seen = new Set<tf.Tensor>();
     const fresh = outs.tensors.map((x) => {
-      const copy = x.id < firstNew || seen.has(x) ? tf.clone(x) : x;
-      seen.add(x);
+      if (x.id >= firstNew && !seen.has(x)) {
+        seen.add(x);
+        return x;
+      }
+      const copy = tf.clone(x);
+      const v = knownHostValue(x);
+      if (v !== undefined) rememberHostValue(copy, v);
       return copy;
     });
     return { result: outs.rebuild(fresh), graph, captured: t.captured, rebuild: outs.rebuild };
@@ -112,10 +118,28 @@ function deriveKey(k: Key, path: Compiled['graph']['inputs'][number] & { kind: '
   return key;
 }
 
-function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
+/** The values of a graph's host-scalar inputs for a call (host arithmetic only). */
+function hostInputValues(graph: TracedGraph, flat: Flat): number[] {
+  const values: number[] = [];
+  graph.inputs.forEach((src, i) => {
+    if (src.kind !== 'host') return;
+    values[i] = src.f(...src.deps.map((d) => depValue(d, flat, values)));
+  });
+  return values;
+}
+
+function depValue(d: HostDep, flat: Flat, hostValues: readonly number[]): number {
+  return 'arg' in d ? hostValueOf('nx.hostScalar', flat.tensors[d.arg]!) : 'input' in d ? hostValues[d.input]! : d.value;
+}
+
+/** The values the graph's host decisions (`nx.hostStatic`) take for a call. */
+function guardValues(graph: TracedGraph, flat: Flat, hostValues: readonly number[]): Array<number | boolean | string> {
+  return graph.guards.map((g) => g.f(...g.deps.map((d) => depValue(d, flat, hostValues))));
+}
+
+function run(backend: NodeBackend, c: Compiled, flat: Flat, hostValues: readonly number[]): unknown {
   const { graph } = c;
   const temps: Tensor[] = [];
-  const hostValues: number[] = [];
   const ids: number[] = new Array(graph.inputs.length);
   for (const { arg, check } of graph.checks) check(flat.tensors[arg]!.dataSync() as TypedArray);
   try {
@@ -134,10 +158,7 @@ function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
           break;
         }
         case 'host': {
-          const values = src.deps.map((d) => ('arg' in d ? hostValueOf('nx.hostScalar', flat.tensors[d.arg]!) : 'input' in d ? hostValues[d.input]! : d.value));
-          const v = src.f(...values);
-          const t = makeHostScalar('nx.hostScalar', v, src.dtype);
-          hostValues[i] = v;
+          const t = makeHostScalar('nx.hostScalar', hostValues[i]!, src.dtype);
           temps.push(t);
           ids[i] = handleOf(backend, t);
           break;
@@ -147,6 +168,10 @@ function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
     const infos = backend.binding.executeOp(c.name, [], ids, graph.outputNames.length);
     const outs = infos.map((info) => backend.createOutputTensor(info));
     for (const [o, i] of graph.hostOutputs) rememberHostValue(outs[o]!, hostValues[i]!);
+    for (const [o, a] of graph.passOutputs) {
+      const v = knownHostValue(flat.tensors[a]!);
+      if (v !== undefined) rememberHostValue(outs[o]!, v);
+    }
     return c.rebuild(outs);
   } finally {
     for (const t of temps) t.dispose();
@@ -168,7 +193,8 @@ function run(backend: NodeBackend, c: Compiled, flat: Flat): unknown {
  * - random samples drawn from a key argument (or keys split or folded from it) are drawn again
  *   on the host at every call, so each call gets its own randomness;
  * - {@link hostScalar}s (step counts, learning-rate schedules) are recomputed on the host at every
- *   call, and {@link hostCheck}s of arguments (label ranges) run before every call;
+ *   call, {@link hostCheck}s of arguments (label ranges) run before every call, and
+ *   {@link hostStatic} decisions are part of the signature;
  * - reading a value that depends on the tensor arguments (`nx.item`, `nx.toArray`, a JS `if` on
  *   a value) is a {@link TraceError}: the graph cannot branch on it at trace time.
  *
@@ -192,18 +218,20 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
   const label = options.name ?? (fn.name || 'fn');
   const where = `nx.jit(${label})`;
   const xla = options.xla ?? false;
-  const cache = new Map<string, Compiled>();
+  const cache = new Map<string, Compiled[]>(); // per signature, one graph per set of host decisions
+  let traces = 0;
   let lastSignature: string[] | undefined;
   let saidFull = false;
   let backendOfCache: NodeBackend | undefined;
 
   const dispose = (): void => {
     const b = backendOfCache?.binding;
-    for (const c of cache.values()) {
+    for (const c of [...cache.values()].flat()) {
       if (b && hasJit(b)) b.raven.jitRemoveFunction(c.name);
       for (const h of c.captured) b?.deleteTensor(h);
     }
     cache.clear();
+    traces = 0;
   };
 
   const call = (...args: A): R => {
@@ -219,16 +247,21 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
     backendOfCache = backend;
     const flat = flatten(where, args);
     const signature = flat.signature.join('\n');
-    const hit = cache.get(signature);
-    if (hit) return run(backend, hit, flat) as R;
-    if (cache.size >= maxTraces) {
-      if (!saidFull) console.warn(`${where}: ${maxTraces} signatures traced (maxTraces); calls with another signature run eagerly from now on (${describeChange(lastSignature ?? [], flat.signature)})`);
+    const known = cache.get(signature) ?? [];
+    let decisions: string | undefined;
+    for (const c of known) {
+      const hostValues = hostInputValues(c.graph, flat);
+      const values = guardValues(c.graph, flat, hostValues);
+      if (values.every((v, i) => Object.is(v, c.graph.guards[i]!.value))) return run(backend, c, flat, hostValues) as R;
+      decisions ??= `a host decision (nx.hostStatic) changed: ${JSON.stringify(c.graph.guards.map((g) => g.value))} -> ${JSON.stringify(values)}`;
+    }
+    const why = decisions ?? describeChange(lastSignature ?? [], flat.signature);
+    if (traces >= maxTraces) {
+      if (!saidFull) console.warn(`${where}: ${maxTraces} traces made (maxTraces); calls that need another run eagerly from now on (${why})`);
       saidFull = true;
       return fn(...args);
     }
-    if (lastSignature !== undefined) {
-      console.warn(`${where}: tracing again (trace ${cache.size + 1} of at most ${maxTraces}) because ${describeChange(lastSignature, flat.signature)}`);
-    }
+    if (traces > 0) console.warn(`${where}: tracing again (trace ${traces + 1} of at most ${maxTraces}) because ${why}`);
     const t = trace(where, backend, fn as (...a: unknown[]) => unknown, args, flat);
     const name = `raven_jit_${nextId++}_${label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}`;
     try {
@@ -238,12 +271,13 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
       tf.dispose(t.result as tf.TensorContainer);
       throw e;
     }
-    cache.set(signature, { name, graph: t.graph, captured: t.captured, rebuild: t.rebuild });
+    cache.set(signature, [...known, { name, graph: t.graph, captured: t.captured, rebuild: t.rebuild }]);
+    traces++;
     lastSignature = flat.signature;
     return t.result as R;
   };
   return Object.defineProperties(call, {
-    traces: { get: () => cache.size },
+    traces: { get: () => traces },
     dispose: { value: dispose },
   }) as Jitted<A, R>;
 }

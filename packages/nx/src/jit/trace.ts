@@ -11,7 +11,7 @@ import { TraceError } from '../errors.js';
 import type { Key } from '../random/key.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 import type { KeyStep, TraceHooks } from './hooks.js';
-import { hostValueOf, makeHostScalar } from './host.js';
+import { checkStatic, hostValueOf, makeHostScalar } from './host.js';
 import { handleOf, type Binding, type HandleInfo, type NodeBackend, type OpAttr } from './native.js';
 import { DT, type Attr, type NodeDef } from './proto.js';
 
@@ -50,6 +50,17 @@ export interface TracedGraph {
   hostOutputs: Map<number, number>;
   /** Checks of tensor arguments to run on the host before every call. */
   checks: Array<{ arg: number; check: (values: TypedArray) => void }>;
+  /** Host decisions the graph was traced with: it is valid for a call whose inputs give the same. */
+  guards: Guard[];
+  /** For outputs that pass a tensor argument through: output index -> argument index. */
+  passOutputs: Map<number, number>;
+}
+
+/** A host decision of the trace (`nx.hostStatic`): its inputs and the value it had. */
+export interface Guard {
+  deps: HostDep[];
+  f: (...v: number[]) => number | boolean | string;
+  value: number | boolean | string;
 }
 
 const DTYPE_OF: Record<string, number> = { float32: DT.float32, int32: DT.int32, bool: DT.bool };
@@ -90,6 +101,7 @@ export class Trace implements TraceHooks {
   #keys = new WeakMap<Key, { key: number; path: KeyStep[] }>();
   #captured: number[] = [];
   #checks: TracedGraph['checks'] = [];
+  #guards: Guard[] = [];
   readonly recording: Binding;
 
   constructor(where: string, backend: NodeBackend) {
@@ -250,6 +262,25 @@ export class Trace implements TraceHooks {
 
   hostScalar(inputs: readonly Tensor[], f: (...values: number[]) => number, dtype: 'float32' | 'int32'): Tensor {
     const where = 'nx.hostScalar';
+    const { deps, values } = this.#hostDeps(where, inputs);
+    const value = f(...values);
+    const t = makeHostScalar(where, value, dtype);
+    const input = this.#inputs.length;
+    const node = this.#toInput(t, { kind: 'host', deps, f, dtype });
+    this.#hostInput.set(node, { input, value });
+    return t;
+  }
+
+  hostStatic<T extends number | boolean | string>(inputs: readonly Tensor[], f: (...values: number[]) => T): T {
+    const where = 'nx.hostStatic';
+    const { deps, values } = this.#hostDeps(where, inputs);
+    const value = checkStatic(where, f(...values));
+    if (deps.some((d) => !('value' in d))) this.#guards.push({ deps, f, value });
+    return value;
+  }
+
+  /** Where the host values of `inputs` come from at each call, and their values now. */
+  #hostDeps(where: string, inputs: readonly Tensor[]): { deps: HostDep[]; values: number[] } {
     const deps: HostDep[] = [];
     const values: number[] = [];
     inputs.forEach((t, i) => {
@@ -264,12 +295,7 @@ export class Trace implements TraceHooks {
       }
       values.push(value);
     });
-    const value = f(...values);
-    const t = makeHostScalar(where, value, dtype);
-    const input = this.#inputs.length;
-    const node = this.#toInput(t, { kind: 'host', deps, f, dtype });
-    this.#hostInput.set(node, { input, value });
-    return t;
+    return { deps, values };
   }
 
   hostCheck(t: Tensor, check: (values: TypedArray) => void): boolean {
@@ -291,11 +317,14 @@ export class Trace implements TraceHooks {
   finish(outputs: readonly Tensor[]): TracedGraph {
     const refs = outputs.map((t) => this.#refOf(handleOf(this.#backend, t)));
     const hostOutputs = new Map<number, number>();
+    const passOutputs = new Map<number, number>();
     const seen = new Set<string>();
     const outRefs = refs.map((r, i) => {
       const node = this.#nodes[r.node]!;
       const host = this.#hostInput.get(r.node);
       if (host) hostOutputs.set(i, host.input);
+      const arg = this.#argInput.get(r.node);
+      if (arg !== undefined) passOutputs.set(i, arg);
       // a function output must be produced by an op of its body, once: pass inputs and repeats through Identity
       if (node.def.op !== 'Placeholder' && !seen.has(refName(r))) {
         seen.add(refName(r));
@@ -322,6 +351,8 @@ export class Trace implements TraceHooks {
       outputNames: outRefs.map(refName),
       hostOutputs,
       checks: this.#checks,
+      guards: this.#guards,
+      passOutputs,
     };
   }
 }

@@ -82,7 +82,7 @@ describe.skipIf(!native)('nx.jit on the native backend (skipped elsewhere: graph
     expect(nx.toArray(f(c, 1))).toEqual([5, 5, 5]);
     expect(f.traces).toBe(2);
     expect(warn).toHaveBeenCalledTimes(2);
-    expect(String(warn.mock.calls[1]![0])).toMatch(/2 signatures traced \(maxTraces\); calls with another signature run eagerly/);
+    expect(String(warn.mock.calls[1]![0])).toMatch(/2 traces made \(maxTraces\); calls that need another run eagerly/);
     // a known signature still runs its graph
     expect(nx.toArray(f(b, 2))).toEqual([8, 8, 8]);
     nx.dispose([a, b, c]);
@@ -164,6 +164,31 @@ describe.skipIf(!native)('nx.jit on the native backend (skipped elsewhere: graph
     // a host scalar of a value the function computes cannot be known per call
     const bad = nx.jit((t: nx.Tensor) => nx.hostScalar([nx.sum(t)], (v) => v));
     expect(() => bad(x)).toThrow(/nx\.hostScalar: input 0 is computed inside the traced function \(by the op Sum\)/);
+    nx.dispose([count, x]);
+    f.dispose();
+  });
+
+  it('host decisions are part of the signature: one graph per decision, chosen at each call', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const f = nx.jit((count: nx.Tensor, x: nx.Tensor) => {
+      const apply = nx.hostStatic([count], (c) => (c + 1) % 3 === 0);
+      return { count: nx.hostScalar([count], (c) => c + 1, 'int32'), y: apply ? nx.mul(x, 10) : nx.add(x, 1) };
+    }, { name: 'every3' });
+    let count = nx.hostScalar([], () => 0, 'int32');
+    const x = nx.fromArray([1]);
+    const ys: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = f(count, x);
+      ys.push((nx.toArray(r.y) as number[])[0]!);
+      nx.dispose([count, r.y]);
+      count = r.count;
+    }
+    expect(ys).toEqual([2, 2, 10, 2, 2, 10, 2]);
+    expect(f.traces).toBe(2);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/every3.*because a host decision \(nx\.hostStatic\) changed: \[false\] -> \[true\]/);
+    expect(nx.hostStatic([count], (c) => c * 2)).toBe(14); // eagerly: host arithmetic
+    expect(() => nx.hostStatic([count], () => Number.NaN)).toThrow(/returned NaN/);
     nx.dispose([count, x]);
     f.dispose();
   });
