@@ -4,8 +4,9 @@
  * - `mlp`: MNIST MLP 784-128-10, batch 128, Adam 1e-3, 2 epochs of 60,000;
  * - `cnn`: the CNN conv5x5(1->16)-pool-conv5x5(16->32)-pool-linear(512->10), batch 128, Adam,
  *   2 epochs (`BENCH_JIT_CNN_EPOCHS`);
- * each in four modes, one child process each (NX_BACKEND=tensorflow): `eager`, `jit`
- * (`Train.make({jit: true})`), `xla` (`jit: {xla: true}`: the graph compiled by XLA) and
+ * each in five modes, one child process each (NX_BACKEND=tensorflow): `eager`, `jit`
+ * (`Train.make({jit: true})`), `jitIntraOp1` (the same with `TF_NUM_INTRAOP_THREADS=1`: one
+ * thread per TensorFlow kernel), `xla` (`jit: {xla: true}`: the graph compiled by XLA) and
  * `autoCluster` (`jit: true` with `TF_XLA_FLAGS=--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit`:
  * TensorFlow's XLA auto-clustering); and `torch`: `bench/torch_mnist.py` with `$RAVEN_PYTHON`
  * (else `python3`) when torch imports. The figure to compare is the second epoch (the first
@@ -22,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import * as nx from '@raven/nx';
 import { Data, Datasets, Layer, Loss, Metric, Optim, Train } from '@raven/kaun';
 
-type Mode = 'eager' | 'jit' | 'xla' | 'autoCluster';
-const MODES: Mode[] = ['eager', 'jit', 'xla', 'autoCluster'];
+type Mode = 'eager' | 'jit' | 'jitIntraOp1' | 'xla' | 'autoCluster';
+const MODES: Mode[] = ['eager', 'jit', 'jitIntraOp1', 'xla', 'autoCluster'];
 const CNN_EPOCHS = Number(process.env['BENCH_JIT_CNN_EPOCHS'] ?? 2);
 const round = (v: number, d = 3): number => Number(v.toFixed(d));
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,6 +72,7 @@ async function child(model: 'mlp' | 'cnn', mode: Mode): Promise<void> {
 function runChild(model: 'mlp' | 'cnn', mode: Mode): unknown {
   const env: NodeJS.ProcessEnv = { ...process.env, NX_BACKEND: 'tensorflow' };
   if (mode === 'autoCluster') env['TF_XLA_FLAGS'] = '--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit';
+  if (mode === 'jitIntraOp1') env['TF_NUM_INTRAOP_THREADS'] = '1';
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'child', model, mode], { env, encoding: 'utf8', timeout: 3_600_000, maxBuffer: 1 << 26 });
   const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || line === undefined) return { error: ((r.stderr ?? '') + String(r.error ?? '')).trim().split('\n').slice(-3).join(' ') };
