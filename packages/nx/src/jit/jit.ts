@@ -37,7 +37,10 @@ export interface Jitted<A extends unknown[], R> {
   (...args: A): R;
   /** How many traces have been made so far (one per signature and set of host decisions). */
   readonly traces: number;
-  /** Frees the traced graphs and the tensors they captured; the next call traces again. */
+  /**
+   * Frees the traced graphs and the tensors they captured; the next call traces again. A jitted
+   * function that is garbage-collected frees them too.
+   */
   dispose(): void;
 }
 
@@ -50,6 +53,14 @@ interface Compiled {
 
 let nextId = 0;
 let saidEager = false;
+// a jitted function that is garbage-collected frees its graphs and captured tensors
+const finalizer = new FinalizationRegistry<() => void>((free) => {
+  try {
+    free();
+  } catch {
+    // the backend is gone (the process is ending): nothing left to free
+  }
+});
 
 function sayEagerOnce(reason: string): void {
   if (saidEager) return;
@@ -276,6 +287,7 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
     lastSignature = flat.signature;
     return t.result as R;
   };
+  finalizer.register(call, dispose);
   return Object.defineProperties(call, {
     traces: { get: () => traces },
     dispose: { value: dispose },
