@@ -8,8 +8,10 @@
  * set: forward latency and AdamW training step of a BERT-base-shaped classifier at batch 8 x 128
  * (see that file). Then, when Python has torch and transformers (`$RAVEN_PYTHON`, else `python3`;
  * `BENCH_PYTORCH=0` skips it), `bench/bert_torch.py` measures PyTorch on the same shapes in the
- * same run. Prints the results as JSON on stdout, and a table with the ratios to PyTorch on
- * stderr. A backend that does not load is listed with the reason.
+ * same run. With the tensorflow backend, `bench/jit.ts` also times the same AdamW step as one
+ * TensorFlow graph (`Train.make({jit: true})`, and with XLA; `BENCH_JIT=0` skips it). Prints the
+ * results as JSON on stdout, and a table with the ratios to PyTorch on stderr. A backend that
+ * does not load is listed with the reason.
  * @module
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -84,6 +86,16 @@ function figures(r: Json): { forward?: number; adamw?: number } {
 
 const results: Json[] = [];
 for (const b of backends) results.push(await runBackend(b));
+// nx.jit: the AdamW step as one graph, eager and jitted side by side (bench/jit.ts)
+if (backends.includes('tensorflow') && process.env['BENCH_JIT'] !== '0' && results.some((r) => r['engine'] === 'nx tensorflow' && r['failed'] === undefined)) {
+  const jit = ((await import(new URL('./jit.ts', import.meta.url).href)) as { benchJit: () => Json }).benchJit();
+  for (const mode of ['jit', 'xla'] as const) {
+    const m = jit[mode] as (Json & { stepSeconds?: { mean: number } }) | undefined;
+    const engine = `nx tensorflow, ${mode === 'jit' ? 'jit' : 'jit + XLA'}`;
+    if (m?.stepSeconds) results.push({ engine, ...m, train: [{ optimizer: 'adamw', stepMs: { mean: Math.round(m.stepSeconds.mean * 1000) } }] });
+    else results.push({ engine, failed: String(m?.['error'] ?? 'no result') });
+  }
+}
 const torch = await runPytorch();
 if (torch) results.push(torch);
 
