@@ -26,6 +26,9 @@ const cases: Case[] = [
   [[20, 24], [4, 24, 16], false, false], // one matrix against a batch
   [[24, 20], [4, 16, 24], true, true],
   [[1, 20, 24], [3, 24, 16], false, false],
+  [[1, 96], [400, 96], false, true], // few rows against a large transposed matrix: (B A^T)^T
+  [[2, 3, 96], [400, 96], false, true],
+  [[2, 1, 96], [1, 400, 96], false, true],
 ];
 
 describe('wasm BatchMatMul', () => {

@@ -112,6 +112,35 @@ function productUntransposed(backend: Wasm, plain: MatMul, o: Operands): Info {
   return out;
 }
 
+/**
+ * `A B^T` for a few rows of `A` against one large matrix `B` (a linear layer's weight `[out, in]`
+ * at batch 1, a language model's head in generation) as `(B A^T)^T`: transposing the few rows and
+ * the small result costs far less than a transposed copy of `B`, which XNNPACK would also have to
+ * repack on every call (it caches packed right operands by tensor id, and the copy is new each
+ * time). Measured on the 50,257 x 768 head of GPT-2 at one row: about 10 times faster. `null`
+ * when the shapes do not call for it.
+ */
+function fewRowsTimesTransposed(backend: Wasm, plain: MatMul, a: Info, b: Info): Info | null {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2 || !isSingle(b)) return null;
+  const k = a.shape[ra - 1]!;
+  const n = b.shape[rb - 2]!;
+  const rows = sizeOf(a.shape.slice(0, -1));
+  if (b.shape[rb - 1] !== k || rows === 0 || k === 0 || n === 0) return null;
+  if (rows * (k + n) * 4 > n * k) return null; // the weight's copy is the cheaper one
+  const batchShape = broadcastBatch(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (batchShape === null) return null;
+  const a2 = reshape(backend, a, [1, rows, k]);
+  const at = transpose(backend, a2, [0, 2, 1]);
+  const b2 = reshape(backend, b, [1, n, k]);
+  const yt = plain(b2, at); // [1, n, rows]
+  const y = transpose(backend, yt, [0, 2, 1]);
+  const out = reshape(backend, y, [...batchShape, a.shape[ra - 2]!, n]);
+  free(backend, a2, at, b2, yt, y);
+  return out;
+}
+
 /** Whether both operands hold several matrices, each product too small for one XNNPACK call. */
 function smallBatches(a: Info, b: Info, transposeA: boolean, transposeB: boolean): boolean {
   const ra = a.shape.length;
@@ -172,9 +201,12 @@ export function fastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
     const a = asFloat(backend, a0, temps);
     const b = asFloat(backend, b0, temps);
     const plain: MatMul = (x, y) => original({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as Info;
-    const o = smallBatches(a, b, transposeA, transposeB) ? null : prepare(backend, a, b, transposeA, transposeB);
+    const few = transposeB && !transposeA ? fewRowsTimesTransposed(backend, plain, a, b) : null;
+    const o = few !== null || smallBatches(a, b, transposeA, transposeB) ? null : prepare(backend, a, b, transposeA, transposeB);
     let out: Info;
-    if (o === null) {
+    if (few !== null) {
+      out = few;
+    } else if (o === null) {
       out = original({ inputs: { a, b }, backend, attrs: { transposeA, transposeB } }) as Info;
     } else {
       const y = productUntransposed(backend, plain, o);
