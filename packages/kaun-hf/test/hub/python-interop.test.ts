@@ -61,8 +61,11 @@ describe.skipIf(py.skipReason !== undefined)(`huggingface_hub interoperability${
   it('our client finds, offline, the snapshot huggingface_hub downloaded (HF_HUB_CACHE shared)', async () => {
     const cacheDir = dirs.make();
     const snap = (await py$('import sys\nfrom huggingface_hub import snapshot_download\nprint(snapshot_download("org/shared", cache_dir=sys.argv[1]))', [cacheDir])).trim();
+    // HF_HUB_CACHE is the root only when Raven's own setting is absent (CI sets RAVEN_CACHE_ROOT)
     const saved = process.env.HF_HUB_CACHE;
+    const savedRaven = process.env.RAVEN_CACHE_ROOT;
     process.env.HF_HUB_CACHE = cacheDir;
+    delete process.env.RAVEN_CACHE_ROOT;
     try {
       const folder = await snapshotDownload('org/shared', { offline: true });
       expect(folder).toBe(snap);
@@ -71,6 +74,7 @@ describe.skipIf(py.skipReason !== undefined)(`huggingface_hub interoperability${
     } finally {
       if (saved === undefined) delete process.env.HF_HUB_CACHE;
       else process.env.HF_HUB_CACHE = saved;
+      if (savedRaven !== undefined) process.env.RAVEN_CACHE_ROOT = savedRaven;
     }
   });
 
