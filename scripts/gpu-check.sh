@@ -45,6 +45,9 @@ tf_lib=$("$py" -c 'import importlib.util as u; print(list(u.find_spec("tensorflo
 cuda_dirs=$(ls -d "$(dirname "$tf_lib")"/nvidia/*/lib 2>/dev/null | tr '\n' ':')
 [ -n "$cuda_dirs" ] || echo "gpu-check: warning: no nvidia-* pip packages next to $tf_lib (TensorFlow will look for CUDA on the system)"
 export LD_LIBRARY_PATH="${cuda_dirs}${LD_LIBRARY_PATH:-}"
+# TensorFlow takes nearly all GPU memory in the first process that starts it; the test runner
+# starts several processes at once, so each takes only what it uses.
+export TF_FORCE_GPU_ALLOW_GROWTH=true
 tf_gpus=$("$py" -c 'import tensorflow as tf; print(len(tf.config.list_physical_devices("GPU")))' 2>"$work/tf-python.log" | tail -1)
 echo "gpu-check: TensorFlow in Python sees ${tf_gpus:-0} GPU(s) ($tf_lib)"
 [ "${tf_gpus:-0}" -ge 1 ] || fail "TensorFlow in Python sees no GPU: the driver or CUDA libraries are missing (see $work/tf-python.log)"

@@ -107,7 +107,9 @@ for (const r of results) {
   const f = figures(r);
   const note = r['failed'] ? ` - ${String(r['failed']).slice(0, 120)}` : r['skipped'] ? ` - skipped: ${String(r['skipped'])}` : '';
   const train = (r['train'] as Json[] | undefined)?.find((t) => t['optimizer'] === 'adamw');
-  const adamw = f.adamw !== undefined ? seconds(f.adamw) + ratio(f.adamw, base.adamw) : train?.['failed'] ? `does not fit (${String(train['failed'])})` : '-';
+  const fallback = (r['train'] as Json[] | undefined)?.find((t) => t['failed'] === undefined && t['optimizer'] !== 'adamw');
+  const fallbackText = fallback ? `; ${String(fallback['optimizer'])} at batch ${String(fallback['batch'])}: ${seconds((fallback['stepMs'] as { mean: number }).mean)}` : '';
+  const adamw = f.adamw !== undefined ? seconds(f.adamw) + ratio(f.adamw, base.adamw) : train?.['failed'] ? `does not fit (${String(train['failed'])})${fallbackText}` : '-';
   lines.push(`${String(r['engine'])} | ${seconds(f.forward)}${ratio(f.forward, base.forward)} | ${adamw}${note}`);
 }
 process.stderr.write(lines.join('\n') + '\n');
