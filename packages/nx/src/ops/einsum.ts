@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { fmtShape } from './_util.js';
+import { safeBroadcastTo, safeMatMul, safeSum } from './empty.js';
 
 /** A parsed operand: one label per axis (ellipsis axes get reserved labels). */
 interface Term {
@@ -135,7 +136,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
 function broadcastEllipsis(term: Term, ell: string[], size: Map<string, number>): Term {
   const target = term.labels.map((c, ax) => (ell.includes(c) ? size.get(c)! : term.t.shape[ax]!));
   if (target.every((d, ax) => d === term.t.shape[ax])) return term;
-  return { labels: term.labels, t: tf.broadcastTo(term.t, target) };
+  return { labels: term.labels, t: safeBroadcastTo(term.t, target) };
 }
 
 /** Takes the diagonal for every label repeated within one term (`ii -> i`). */
@@ -149,7 +150,7 @@ function diagonals(term: Term): Term {
     // multiply by the identity over axes (i, j), then sum axis j
     const eyeShape = t.shape.map((_, k) => (k === i || k === j ? n : 1));
     const mask = tf.reshape(tf.eye(n, n, undefined, t.dtype as 'float32' | 'int32'), eyeShape);
-    t = tf.sum(tf.mul(t, mask), j);
+    t = safeSum(tf.mul(t, mask), j);
     labels = labels.filter((_, k) => k !== j);
   }
 }
@@ -158,7 +159,7 @@ function diagonals(term: Term): Term {
 function sumOut(term: Term, keep: Set<string>): Term {
   const axes = term.labels.map((c, k) => (keep.has(c) ? -1 : k)).filter((k) => k >= 0);
   if (axes.length === 0) return term;
-  return { labels: term.labels.filter((c) => keep.has(c)), t: tf.sum(term.t, axes) };
+  return { labels: term.labels.filter((c) => keep.has(c)), t: safeSum(term.t, axes) };
 }
 
 /**
@@ -193,7 +194,7 @@ function contract(a0: Term, b0: Term, keep: Set<string>, size: Map<string, numbe
   } else {
     const at = tf.reshape(arrange(a, [...batch, ...freeA, ...contracted]), [nb, m, k]);
     const bt = tf.reshape(arrange(b, [...batch, ...contracted, ...freeB]), [nb, k, n]);
-    r = tf.matMul(at, bt);
+    r = safeMatMul(at, bt);
   }
   const labels = [...batch, ...freeA, ...freeB];
   return { labels, t: tf.reshape(r, labels.map((c) => size.get(c)!)) };

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DType, Tensor } from '../tensor.js';
 import { asTensor, broadcastShapes, checkDType, checkLive, promote, type TensorLike } from './_util.js';
+import { safeBroadcastTo } from './empty.js';
 import { ValueError } from '../errors.js';
 
 export type { TensorLike } from './_util.js';
@@ -186,9 +187,9 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
     // the wasm backend's Select gives garbage for bool branches: select in int32, cast back
     const ct = dt === 'bool' ? 'int32' : dt;
     const r = tf.where(
-      cond.shape.length === shape.length && cond.shape.every((d, i) => d === shape[i]) ? cond : tf.broadcastTo(cond, shape),
-      tf.broadcastTo(a0.dtype === ct ? a0 : tf.cast(a0, ct), shape),
-      tf.broadcastTo(b0.dtype === ct ? b0 : tf.cast(b0, ct), shape),
+      cond.shape.length === shape.length && cond.shape.every((d, i) => d === shape[i]) ? cond : safeBroadcastTo(cond, shape),
+      safeBroadcastTo(a0.dtype === ct ? a0 : tf.cast(a0, ct), shape),
+      safeBroadcastTo(b0.dtype === ct ? b0 : tf.cast(b0, ct), shape),
     );
     return dt === 'bool' ? tf.cast(r, 'bool') : r;
   });

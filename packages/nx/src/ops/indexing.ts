@@ -12,6 +12,7 @@ import { checkOptions, type OptionKeys } from '../options.js';
 import { activeTrace } from '../jit/hooks.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import { broadcastShapes, fmtShape, gatherAny, normAxis } from './_util.js';
+import { safeBroadcastTo } from './empty.js';
 
 export { slice, type SliceEntry, type SliceRange, type SliceSpec } from './slice.js';
 
@@ -148,10 +149,10 @@ export function takeAlongAxis(x: Tensor, indices: Tensor, axis: number): Tensor 
     const perm = [...Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== a), a];
     const lead = perm.slice(0, -1).map((i) => batch[i]!);
     const rows = lead.reduce((p, q) => p * q, 1);
-    const xb = tf.broadcastTo(x, batch.map((d, i) => (i === a ? n : d)));
+    const xb = safeBroadcastTo(x, batch.map((d, i) => (i === a ? n : d)));
     const xt = tf.reshape(tf.transpose(xb, perm), [rows * n]);
     let it = idx;
-    it = tf.transpose(tf.broadcastTo(it, batch.map((d, i) => (i === a ? m : d))), perm);
+    it = tf.transpose(safeBroadcastTo(it, batch.map((d, i) => (i === a ? m : d))), perm);
     const offsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')), [...lead, 1]);
     const picked = gatherAny(xt, tf.add(it, offsets), 0);
     const inv = perm.map((_, i) => perm.indexOf(i));

@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { broadcastShapes, checkDType, fmtShape } from './_util.js';
+import { safeMatMul, safeSum } from './empty.js';
+import { broadcastTo } from './shape.js';
 
 /**
  * Matrix product with NumPy's `matmul` semantics: 1-d operands are promoted to a row/column and
@@ -20,7 +22,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const ka = a.shape[a.rank - 1]!;
   const kb = b.rank === 1 ? b.shape[0]! : b.shape[b.rank - 2]!;
   if (ka !== kb) throw new ShapeError(`nx.matmul: contracted lengths differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${ka} vs ${kb})`);
-  if (a.rank === 2 && b.rank === 2) return a.dtype === b.dtype ? tf.matMul(a, b) : tf.tidy(() => tf.matMul(tf.cast(a, 'float32'), tf.cast(b, 'float32')));
+  if (a.rank === 2 && b.rank === 2) return a.dtype === b.dtype ? safeMatMul(a, b) : tf.tidy(() => safeMatMul(tf.cast(a, 'float32'), tf.cast(b, 'float32')));
   return tf.tidy(() => {
     let a2 = a.dtype === b.dtype ? a : tf.cast(a, 'float32');
     let b2 = a.dtype === b.dtype ? b : tf.cast(b, 'float32');
@@ -31,7 +33,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (b2.rank === 2 && a2.rank > 2) {
       // [..., n, k] @ [k, m]: one plain matmul over the flattened leading axes, no broadcast copy
       const lead = a2.shape.slice(0, -1);
-      const out2 = tf.reshape(tf.matMul(tf.reshape(a2, [-1, ka]), b2), [...lead, b2.shape[1]!]);
+      const rows = lead.reduce((p, q) => p * q, 1);
+      const out2 = tf.reshape(safeMatMul(tf.reshape(a2, [rows, ka]), b2), [...lead, b2.shape[1]!]);
       return bVec ? tf.reshape(out2, lead) : out2;
     }
     let batch: number[];
@@ -42,10 +45,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     const n = a2.shape[a2.rank - 2]!;
     const m = b2.shape[b2.rank - 1]!;
-    const a3 = tf.broadcastTo(a2, [...batch, n, ka]);
-    const b3 = tf.broadcastTo(b2, [...batch, kb, m]);
+    const a3 = broadcastTo(a2, [...batch, n, ka]);
+    const b3 = broadcastTo(b2, [...batch, kb, m]);
     const bs = batch.reduce((p, q) => p * q, 1);
-    let out = batch.length === 0 ? tf.matMul(a3, b3) : tf.reshape(tf.matMul(tf.reshape(a3, [bs, n, ka]), tf.reshape(b3, [bs, kb, m])), [...batch, n, m]);
+    let out = batch.length === 0 ? safeMatMul(a3, b3) : tf.reshape(safeMatMul(tf.reshape(a3, [bs, n, ka]), tf.reshape(b3, [bs, kb, m])), [...batch, n, m]);
     const shape = [...batch, ...(aVec ? [] : [n]), ...(bVec ? [] : [m])];
     out = tf.reshape(out, shape);
     return out;
@@ -68,15 +71,15 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   const kAxis = b.rank === 1 ? 0 : b.rank - 2;
   const kb = b.shape[kAxis]!;
   if (ka !== kb) throw new ShapeError(`nx.dot: contracted lengths differ: ${fmtShape(a.shape)} . ${fmtShape(b.shape)} (${ka} vs ${kb})`);
-  if (a.rank === 1 && b.rank === 1) return tf.tidy(() => tf.sum(tf.mul(a, b)));
+  if (a.rank === 1 && b.rank === 1) return tf.tidy(() => safeSum(tf.mul(a, b)));
   if (b.rank <= 2) return matmul(a, b);
   return tf.tidy(() => {
     // move b's contracted axis first: [k, rest...] -> [k, prod(rest)], one plain matmul
     const perm = [kAxis, ...b.shape.map((_, i) => i).filter((i) => i !== kAxis)];
-    const bt = tf.reshape(tf.transpose(b, perm), [kb, -1]);
-    const a2 = tf.reshape(a, [-1, ka]);
+    const bt = tf.reshape(tf.transpose(b, perm), [kb, b.shape.filter((_, i) => i !== kAxis).reduce((p, q) => p * q, 1)]);
+    const a2 = tf.reshape(a, [a.shape.slice(0, -1).reduce((p, q) => p * q, 1), ka]);
     const dt = a.dtype === b.dtype ? a.dtype : 'float32';
-    const out = tf.matMul(a2.dtype === dt ? a2 : tf.cast(a2, dt), bt.dtype === dt ? bt : tf.cast(bt, dt));
+    const out = safeMatMul(a2.dtype === dt ? a2 : tf.cast(a2, dt), bt.dtype === dt ? bt : tf.cast(bt, dt));
     return tf.reshape(out, [...a.shape.slice(0, -1), ...b.shape.filter((_, i) => i !== kAxis)]);
   });
 }
@@ -104,8 +107,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   if (x.shape[x.rank - 1] !== inF) throw new ShapeError(`nx.linear: x ${fmtShape(x.shape)} has last axis ${x.shape[x.rank - 1]}, weight ${fmtShape(weight.shape)} expects ${inF}`);
   if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== out)) throw new ShapeError(`nx.linear: bias ${fmtShape(bias.shape)} should be [${out}] for weight ${fmtShape(weight.shape)}`);
   return tf.tidy(() => {
-    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inF]);
-    let y = tf.matMul(x2, weight, false, true);
+    const x2 = x.rank === 2 ? x : tf.reshape(x, [x.shape.slice(0, -1).reduce((p, q) => p * q, 1), inF]);
+    let y = safeMatMul(x2, weight, false, true);
     if (bias !== undefined) y = tf.add(y, bias);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), out]);
   });

@@ -1,14 +1,16 @@
 /**
  * Reductions over axes: sum, mean, max, min, prod, variance, std, argmax, argmin, logsumexp,
  * all, any, cumsum. `axis` may be one axis, a list, or omitted for all axes; negative axes count
- * from the end.
+ * from the end. Over no elements they follow NumPy on every backend (sum 0, prod 1, mean NaN,
+ * max/min/argmax/argmin an error; see `empty.ts`).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
-import type { Tensor } from '../tensor.js';
+import type { DType, Tensor } from '../tensor.js';
 import { checkDType, normAxes, normAxis } from './_util.js';
+import { emptyReduction, type EmptyValue } from './empty.js';
 
 /** Options of a reduction. */
 export interface ReduceOptions {
@@ -20,28 +22,29 @@ export interface ReduceOptions {
 
 const REDUCE_KEYS: OptionKeys<ReduceOptions> = { axis: true, keepDims: true };
 
-function reducer(op: string, f: (x: Tensor, axis: number[], keepDims: boolean) => Tensor, floatOnly = false) {
+function reducer(op: string, f: (x: Tensor, axis: number[], keepDims: boolean) => Tensor, empty: EmptyValue, floatOnly = false) {
   return (x: Tensor, options: ReduceOptions = {}): Tensor => {
     checkOptions(`nx.${op}`, options, REDUCE_KEYS);
     const axes = normAxes(op, options.axis, x.rank);
+    if (x.size === 0) return emptyReduction(op, x, axes, options.keepDims ?? false, empty, floatOnly ? 'float32' : x.dtype === 'bool' ? 'int32' : (x.dtype as DType));
     if (floatOnly && x.dtype !== 'float32') return tf.tidy(() => f(tf.cast(x, 'float32'), axes, options.keepDims ?? false));
     if (x.dtype === 'bool') return tf.tidy(() => f(tf.cast(x, 'int32'), axes, options.keepDims ?? false));
     return f(x, axes, options.keepDims ?? false);
   };
 }
 
-/** Sum over axes. @example `nx.sum(x, {axis: 1})` */
-export const sum = reducer('sum', (x, a, k) => tf.sum(x, a, k));
-/** Arithmetic mean over axes; float32. */
-export const mean = reducer('mean', (x, a, k) => tf.mean(x, a, k), true);
-/** Maximum over axes. */
-export const max = reducer('max', (x, a, k) => tf.max(x, a, k));
-/** Minimum over axes. */
-export const min = reducer('min', (x, a, k) => tf.min(x, a, k));
-/** Product over axes. */
-export const prod = reducer('prod', (x, a, k) => tf.prod(x, a, k));
-/** `log(sum(exp(x)))` over axes, computed stably; float32. */
-export const logsumexp = reducer('logsumexp', (x, a, k) => tf.logSumExp(x, a, k), true);
+/** Sum over axes; 0 over no elements. @example `nx.sum(x, {axis: 1})` */
+export const sum = reducer('sum', (x, a, k) => tf.sum(x, a, k), 0);
+/** Arithmetic mean over axes; float32; NaN over no elements (as NumPy). */
+export const mean = reducer('mean', (x, a, k) => tf.mean(x, a, k), Number.NaN, true);
+/** Maximum over axes; over no elements an error (as NumPy: max has no identity). */
+export const max = reducer('max', (x, a, k) => tf.max(x, a, k), 'error');
+/** Minimum over axes; over no elements an error (as NumPy). */
+export const min = reducer('min', (x, a, k) => tf.min(x, a, k), 'error');
+/** Product over axes; 1 over no elements. */
+export const prod = reducer('prod', (x, a, k) => tf.prod(x, a, k), 1);
+/** `log(sum(exp(x)))` over axes, computed stably; float32; -Infinity over no elements (log 0). */
+export const logsumexp = reducer('logsumexp', (x, a, k) => tf.logSumExp(x, a, k), Number.NEGATIVE_INFINITY, true);
 
 /** Options of {@link variance} and {@link std}. */
 export interface VarianceOptions extends ReduceOptions {
@@ -63,6 +66,7 @@ const VARIANCE_KEYS: OptionKeys<VarianceOptions> = { axis: true, keepDims: true,
 export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
   checkOptions('nx.variance', options, VARIANCE_KEYS);
   const axes = normAxes('variance', options.axis, x.rank);
+  if (x.size === 0) return emptyReduction('variance', x, axes, options.keepDims ?? false, Number.NaN, 'float32');
   const n = axes.reduce((acc, a) => acc * (x.shape[a] ?? 1), 1);
   const ddof = options.ddof ?? 0;
   return tf.tidy(() => {
@@ -95,7 +99,10 @@ const ARG_KEYS: OptionKeys<ArgOptions> = { axis: true, keepDims: true };
 
 function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: Tensor, options: ArgOptions): Tensor {
   checkOptions(`nx.${op}`, options, ARG_KEYS);
-  if (x.size === 0) throw new ValueError(`nx.${op}: attempt to take ${op} of an empty tensor`);
+  if (x.size === 0) {
+    if (options.axis === undefined) throw new ValueError(`nx.${op}: attempt to take ${op} of an empty tensor (shape [${x.shape.join(', ')}])`);
+    return emptyReduction(op, x, [normAxis(op, options.axis, x.rank)], options.keepDims ?? false, 'error', 'int32');
+  }
   return tf.tidy(() => {
     if (options.axis === undefined) {
       const r = f(tf.reshape(x, [-1]), 0);
@@ -107,21 +114,23 @@ function argReduce(op: string, f: (x: Tensor, axis: number) => Tensor, x: Tensor
   });
 }
 
-/** Index of the largest value (first on ties), int32. */
+/** Index of the largest value (first on ties), int32. Over no elements an error (an empty result where no output element reduces over nothing). */
 export function argmax(x: Tensor, options: ArgOptions = {}): Tensor { return argReduce('argmax', tf.argMax, x, options); }
 /** Index of the smallest value (first on ties), int32. */
 export function argmin(x: Tensor, options: ArgOptions = {}): Tensor { return argReduce('argmin', tf.argMin, x, options); }
 
-/** Whether all elements are true over axes; bool input. */
+/** Whether all elements are true over axes (true over no elements). */
 export function all(x: Tensor, options: ReduceOptions = {}): Tensor {
   checkOptions('nx.all', options, REDUCE_KEYS);
   const axes = normAxes('all', options.axis, x.rank);
+  if (x.size === 0) return emptyReduction('all', x, axes, options.keepDims ?? false, true, 'bool');
   return tf.tidy(() => tf.all(x.dtype === 'bool' ? x : tf.notEqual(x, 0), axes, options.keepDims ?? false));
 }
-/** Whether any element is true over axes. */
+/** Whether any element is true over axes (false over no elements). */
 export function any(x: Tensor, options: ReduceOptions = {}): Tensor {
   checkOptions('nx.any', options, REDUCE_KEYS);
   const axes = normAxes('any', options.axis, x.rank);
+  if (x.size === 0) return emptyReduction('any', x, axes, options.keepDims ?? false, false, 'bool');
   return tf.tidy(() => tf.any(x.dtype === 'bool' ? x : tf.notEqual(x, 0), axes, options.keepDims ?? false));
 }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { axesArg, axisArg, broadcastShapes, fmtShape, normAxes, normAxis, type AxesOptions, type AxisOptions } from './_util.js';
+import { safeBroadcastTo } from './empty.js';
 
 export type { AxesOptions, AxisOptions } from './_util.js';
 
@@ -137,6 +138,13 @@ export function pad(x: Tensor, widths: Array<[number, number]> | [number, number
   if (w.length !== x.rank) throw new ShapeError(`nx.pad: ${w.length} pad widths for a tensor of rank ${x.rank} (${fmtShape(x.shape)})`);
   if (w.some(([p, q]) => p < 0 || q < 0 || !Number.isInteger(p) || !Number.isInteger(q))) throw new ValueError('nx.pad: widths must be non-negative integers');
   if (mode === 'constant') return tf.pad(x, w, value);
+  const limit = mode === 'reflect' ? 1 : 0; // reflect leaves out the edge, symmetric repeats it
+  w.forEach(([p, q], i) => {
+    const n = x.shape[i]!;
+    if (n === 0 && p + q > 0) throw new ValueError(`nx.pad: cannot extend the empty axis ${i} of ${fmtShape(x.shape)} in mode ${mode} (only 'constant' can, as in NumPy)`);
+    if (n > 0 && Math.max(p, q) > n - limit) throw new ValueError(`nx.pad: widths [${p}, ${q}] on axis ${i} of ${fmtShape(x.shape)} are too wide for mode ${mode} (at most ${n - limit})`);
+  });
+  if (x.size === 0) return tf.zeros(x.shape.map((d, i) => d + w[i]![0] + w[i]![1]), x.dtype); // nothing to mirror, nothing added
   return tf.mirrorPad(x, w, mode);
 }
 
@@ -166,5 +174,5 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (out.length !== shape.length || out.some((d, i) => d !== shape[i])) {
     throw new ShapeError(`nx.broadcastTo: ${fmtShape(x.shape)} cannot be broadcast to ${fmtShape(shape)}`);
   }
-  return tf.broadcastTo(x, shape);
+  return safeBroadcastTo(x, shape);
 }
