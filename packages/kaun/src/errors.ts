@@ -2,6 +2,7 @@
  * Errors raised by `@raven/kaun`. Messages start with the function that failed.
  * @module
  */
+import type { TrainState } from './train/types.js';
 
 /** Base class of every error raised by `@raven/kaun`. */
 export class KaunError extends Error {
@@ -84,3 +85,28 @@ export class LabelError extends KaunError {
     ({ label: this.label, position: this.position, numClasses: this.numClasses } = found);
   }
 }
+
+/**
+ * A step's loss was NaN or infinite and `fit` stopped (its `nonFinite` option is `'stop'`, the
+ * default). The parameters are probably NaN from that step on; `state` is the state when the
+ * loop stopped (yours to dispose) and `history` the logs of the epochs that finished.
+ */
+export class NonFiniteLossError extends KaunError {
+  /** The epoch (0-based, as `fit` counts). */
+  readonly epoch: number;
+  /** The first step (0-based batch index within the epoch) whose loss was not finite. */
+  readonly step: number;
+  /** The loss there: NaN, Infinity or -Infinity. */
+  readonly loss: number;
+  /** The training state when the loop stopped. */
+  readonly state: TrainState;
+  /** Per-epoch logs of the epochs that finished before. */
+  readonly history: Record<string, number[]>;
+  /** Creates the error. */
+  constructor(message: string, found: { epoch: number; step: number; loss: number; state: TrainState; history: Record<string, number[]> }) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+    ({ epoch: this.epoch, step: this.step, loss: this.loss, state: this.state, history: this.history } = found);
+  }
+}
+

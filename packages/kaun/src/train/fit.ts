@@ -6,6 +6,7 @@ import * as nx from '@raven/nx';
 import { KaunError } from '../errors.js';
 import { accumulators, batchSize, collect, epochOf, LossMean } from './_running.js';
 import { EarlyStopper, type EarlyStoppingOptions } from './early-stopping.js';
+import { checkEpochHadBatches, FiniteGuard, type NonFiniteMode } from './finite.js';
 import { checkState } from './consumed.js';
 import { evaluate } from './evaluate.js';
 import { makeReporter, type ProgressMode } from './progress.js';
@@ -46,9 +47,15 @@ export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
    * one line per epoch otherwise), `'bar'`, `'lines'`, or `false` for silence.
    */
   progress?: ProgressMode;
+  /**
+   * When a step's loss is NaN or infinite: `'stop'` (default) throws a `NonFiniteLossError`
+   * naming the epoch and step (as Keras' `TerminateOnNaN`), `'warn'` prints a warning once per
+   * epoch and goes on, `'ignore'` goes on silently. Checked every 64 steps and at each epoch's end.
+   */
+  nonFinite?: NonFiniteMode;
 }
 
-const FIT_KEYS: nx.OptionKeys<FitOptions> = { epochs: true, initialEpoch: true, validation: true, callbacks: true, earlyStopping: true, resumeFrom: true, progress: true };
+const FIT_KEYS: nx.OptionKeys<FitOptions> = { epochs: true, initialEpoch: true, validation: true, callbacks: true, earlyStopping: true, resumeFrom: true, progress: true, nonFinite: true };
 
 /** What {@link fit} returns. */
 export interface FitResult {
@@ -73,7 +80,9 @@ export interface FitResult {
  * - The state passed in is consumed: use the returned one.
  * - Callbacks may stop training with `info.stop()`.
  * @returns the final state and the history.
- * @throws KaunError for invalid options; errors from the model, loss or callbacks propagate.
+ * @throws NonFiniteLossError when a step's loss is NaN or infinite (unless `nonFinite` says
+ *   otherwise); KaunError for invalid options or an epoch with no batch; errors from the model,
+ *   loss or callbacks propagate.
  * @example
  * ```ts
  * const { state: trained, history } = await Train.fit(trainer, state, train, {
@@ -95,6 +104,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
   const batchHooks = callbacks.filter((c) => typeof c.onBatchEnd === 'function');
   const reporter = makeReporter(options.progress);
   const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, options.validation !== undefined) : undefined;
+  const guard = new FiniteGuard(fn, options.nonFinite);
   const history: Record<string, number[]> = {};
   let stopped = false;
   const stop = () => { stopped = true; };
@@ -130,7 +140,8 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         } finally {
           if (owned) nx.dispose(batch);
         }
-        lossMean.add(loss, n);
+        lossMean.add(loss, n); // owns the loss, which stays alive until the next add
+        guard.watch(loss, epoch, b, () => state, history);
         samples += n;
         for (const c of batchHooks) {
           const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
@@ -141,9 +152,12 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         reporter?.batch(b, samples, () => lossMean.read());
         if (stopped) break;
       }
+      guard.check(epoch, () => state, history);
+      checkEpochHadBatches(fn, epoch, b, data);
       logs['loss'] = lossMean.read();
       collect(accs, logs);
     } finally {
+      guard.dispose();
       lossMean.dispose();
       for (const [, a] of accs) a.reset();
     }

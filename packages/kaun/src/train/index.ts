@@ -26,3 +26,4 @@ export { fit, type FitOptions, type FitResult } from './fit.js';
 export { evaluate, predict, type EvaluateOptions } from './evaluate.js';
 export type { EarlyStoppingOptions } from './early-stopping.js';
 export type { ProgressMode } from './progress.js';
+export type { NonFiniteMode } from './finite.js';
