@@ -3,7 +3,7 @@
  *
  * - `mlp`: MNIST MLP 784-128-10, batch 128, Adam 1e-3, 2 epochs of 60,000;
  * - `cnn`: the CNN conv5x5(1->16)-pool-conv5x5(16->32)-pool-linear(512->10), batch 128, Adam,
- *   2 epochs (`BENCH_JIT_CNN_EPOCHS`);
+ *   2 epochs (`BENCH_JIT_CNN_EPOCHS`); `BENCH_JIT_MODELS=mlp` runs the MLP only;
  * each in five modes, one child process each (NX_BACKEND=tensorflow): `eager`, `jit`
  * (`Train.make({jit: true})`), `jitIntraOp1` (the same with `TF_NUM_INTRAOP_THREADS=1`: one
  * thread per TensorFlow kernel), `xla` (`jit: {xla: true}`: the graph compiled by XLA) and
@@ -26,6 +26,7 @@ import { Data, Datasets, Layer, Loss, Metric, Optim, Train } from '@raven/kaun';
 type Mode = 'eager' | 'jit' | 'jitIntraOp1' | 'xla' | 'autoCluster';
 const MODES: Mode[] = ['eager', 'jit', 'jitIntraOp1', 'xla', 'autoCluster'];
 const CNN_EPOCHS = Number(process.env['BENCH_JIT_CNN_EPOCHS'] ?? 2);
+const MODELS = (process.env['BENCH_JIT_MODELS'] ?? 'mlp,cnn').split(',').filter((m): m is 'mlp' | 'cnn' => m === 'mlp' || m === 'cnn');
 const round = (v: number, d = 3): number => Number(v.toFixed(d));
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -58,7 +59,7 @@ async function child(model: 'mlp' | 'cnn', mode: Mode): Promise<void> {
   for (let e = 0; e < epochs; e++) {
     let s = Number.NaN;
     const c0 = process.cpuUsage();
-    const r = await Train.fit(trainer, state, batches(train, e), { epochs: 1, initialEpoch: e, progress: false, callbacks: { onEpochEnd: (info) => { s = info.seconds; } } });
+    const r = await Train.fit(trainer, state, batches(train, e), { epochs: e + 1, initialEpoch: e, progress: false, callbacks: { onEpochEnd: (info) => { s = info.seconds; } } });
     state = r.state;
     const c = process.cpuUsage(c0);
     seconds.push(round(s));
@@ -96,7 +97,7 @@ export async function benchJit(): Promise<object> {
   const load0 = loadavg()[0]!;
   const out: Record<string, unknown> = { machineLoadBefore: round(load0, 2) };
   out['torch'] = runTorch();
-  for (const model of ['mlp', 'cnn'] as const) {
+  for (const model of MODELS) {
     const m: Record<string, unknown> = {};
     for (const mode of MODES) {
       process.stderr.write(`[bench:jit] ${model} ${mode}\n`);
