@@ -3,7 +3,11 @@
  * and sharded at 50 MB, and the process memory while loading (rss and arrayBuffers sampled every
  * 5 ms; on the wasm backend the tensors live in the wasm heap, which is an ArrayBuffer).
  *
- * Run alone: `npx tsx --conditions=source packages/kaun/bench/checkpoint.ts` (prints JSON), or
+ * `checksumCost` is the price of the per-tensor CRC-32 (issue 13): the single file saved with
+ * checksums (the default) and with `checksums: false`, and loaded with verification (the default)
+ * and with `verify: false`, best of 3 runs each.
+ *
+ * Run alone: `npx tsx --conditions=source packages/kaun/bench/checkpoint.ts [--mb N]` (prints JSON), or
  * call {@link benchCheckpoint} from `bench/run.ts`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -60,6 +64,7 @@ export async function benchCheckpoint(options: BenchCheckpointOptions = {}): Pro
   const dir = await mkdtemp(join(tmpdir(), 'kaun-bench-ckpt-'));
   const runs: object[] = [];
   const saves: Record<string, { saveS: number; files: number }> = {};
+  let checksumCost: object = {};
   try {
     for (const layout of ['single', 'sharded'] as const) {
       const t0 = performance.now();
@@ -95,6 +100,7 @@ export async function benchCheckpoint(options: BenchCheckpointOptions = {}): Pro
         },
       });
     }
+    checksumCost = await benchChecksumCost(join(dir, 'crc'), tree, template, treeBytes);
   } finally {
     Ptree.dispose([tree, template]);
     await rm(dir, { recursive: true, force: true });
@@ -106,9 +112,42 @@ export async function benchCheckpoint(options: BenchCheckpointOptions = {}): Pro
     leaves: n,
     leafMB: round((per * 4) / MB),
     runs,
+    checksumCost,
+  };
+}
+
+/** Best of `reps` timings of `f`, in seconds. */
+async function best(reps: number, f: () => Promise<void>): Promise<number> {
+  let s = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    s = Math.min(s, (performance.now() - t0) / 1000);
+  }
+  return s;
+}
+
+/**
+ * Save and load throughput of one single-file checkpoint with and without checksums (best of 3).
+ * @returns `{ saveMBps: { checksums, noChecksums }, loadMBps: { verify, noVerify }, saveCostPercent, loadCostPercent }`.
+ */
+export async function benchChecksumCost(folder: string, tree: object, template: object, treeBytes: number): Promise<object> {
+  const path = join(folder, 'model.safetensors');
+  const saveWith = await best(3, () => Checkpoint.save(path, tree));
+  const loadWith = await best(3, async () => { Ptree.dispose(await Checkpoint.load(path, { like: template })); });
+  const saveWithout = await best(3, () => Checkpoint.save(path, tree, { checksums: false }));
+  await Checkpoint.save(path, tree); // with checksums again, so that verify: false has something to skip
+  const loadWithout = await best(3, async () => { Ptree.dispose(await Checkpoint.load(path, { like: template, verify: false })); });
+  const mbps = (s: number) => round(treeBytes / MB / s);
+  return {
+    saveMBps: { checksums: mbps(saveWith), noChecksums: mbps(saveWithout) },
+    loadMBps: { verify: mbps(loadWith), noVerify: mbps(loadWithout) },
+    saveCostPercent: round((100 * (saveWith - saveWithout)) / saveWithout),
+    loadCostPercent: round((100 * (loadWith - loadWithout)) / loadWithout),
   };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(await benchCheckpoint(), null, 2));
+  const mb = process.argv.indexOf('--mb');
+  console.log(JSON.stringify(await benchCheckpoint(mb >= 0 ? { totalBytes: Number(process.argv[mb + 1]) * MB } : {}), null, 2));
 }
