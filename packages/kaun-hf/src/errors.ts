@@ -218,6 +218,42 @@ export class NetworkError extends HubError {
 }
 
 /**
+ * A Hub call did not finish within its overall deadline (`deadlineMs`): every request, retry,
+ * wait for another process's download and byte of the body counts. A partial download is kept
+ * (`blobs/<etag>.raven.incomplete`) and a later call resumes it.
+ */
+export class DeadlineExceededError extends HubError {
+  /** The deadline that passed, in ms. */
+  readonly deadlineMs: number;
+  /** Creates the error. */
+  constructor(message: string, deadlineMs: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeadlineExceededError';
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/**
+ * A download ran out of disk space (ENOSPC), quota (EDQUOT) or file size limit (EFBIG, e.g.
+ * `ulimit -f`). The partial file was removed, so the space it took is free again; the message
+ * says how many bytes the file needs and how many are free.
+ */
+export class HubDiskFullError extends HubError {
+  /** The partial file that was being written (now removed). */
+  readonly path: string;
+  /** The file's size in bytes, when the Hub announced it. */
+  readonly bytesNeeded: number | undefined;
+  /** Bytes free on that file system after the partial file was removed, when known. */
+  readonly bytesFree: number | undefined;
+  /** Creates the error; `cause` is the file system's error. */
+  constructor(message: string, info: { path: string; bytesNeeded: number | undefined; bytesFree: number | undefined }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HubDiskFullError';
+    ({ path: this.path, bytesNeeded: this.bytesNeeded, bytesFree: this.bytesFree } = info);
+  }
+}
+
+/**
  * A file name (from the caller, the server or an index's `weight_map`), a revision or a server
  * value used as a file name would leave its cache folder (`..`, absolute paths, backslashes,
  * empty segments); nothing was written.

@@ -47,8 +47,9 @@ Usage:
       --message M / --description D               the commit's title and description
       --include P / --exclude P / --delete P      folder files to upload / leave out; remote files to delete
   kaun-hf repo create <repo> [--private] [--exist-ok]
-  kaun-hf cache ls [--cache-dir D]                list cached repositories
+  kaun-hf cache ls [--cache-dir D]                list cached repositories, and unfinished downloads
   kaun-hf cache clear [repo] [--yes]              delete one repository, or all (asks first; --yes to skip)
+  kaun-hf cache clear [repo] --incomplete         delete only unfinished downloads no process is writing
 
 Options:
   --revision R     branch, tag or commit (default main); upload: the branch (created if missing)
@@ -63,7 +64,7 @@ Options:
 
 const SPEC = {
   values: ['revision', 'cache-dir', 'token', 'endpoint', 'message', 'description', 'concurrency'],
-  flags: ['offline', 'help', 'version', 'yes', 'private', 'exist-ok'],
+  flags: ['offline', 'help', 'version', 'yes', 'private', 'exist-ok', 'incomplete'],
   lists: ['include', 'exclude', 'delete'],
   aliases: { h: 'help', y: 'yes', m: 'message' },
 };
@@ -216,13 +217,36 @@ async function cacheLs(options: HubOptions, io: CliIo): Promise<number> {
       total,
     )} in ${cacheDir}\n`,
   );
+  const partials = repos.flatMap((r) => r.partials.map((p) => ({ repo: r.repoId, ...p })));
+  if (partials.length > 0) {
+    const state = (p: (typeof partials)[number]): string =>
+      p.inUse ? 'being written' : p.writer === 'raven' ? 'resumed by the next download' : 'left by another tool';
+    const prow = [['PARTIAL DOWNLOAD', 'SIZE', 'MODIFIED', 'STATE', 'PATH']];
+    for (const p of partials) prow.push([p.repo, formatBytes(p.size), p.modified.toISOString().slice(0, 19).replace('T', ' '), state(p), p.path]);
+    const bytes = partials.reduce((n, p) => n + p.size, 0);
+    io.stdout.write(`\n${table(prow)}\n${partials.length} unfinished download${partials.length === 1 ? '' : 's'}, ${formatBytes(bytes)}; \`kaun-hf cache clear --incomplete\` removes those not being written\n`);
+  }
   return 0;
 }
 
-async function cacheClear(positionals: string[], yes: boolean, options: HubOptions, io: CliIo): Promise<number> {
+async function cacheClearIncomplete(repo: string | undefined, cacheDir: string, io: CliIo): Promise<number> {
+  const result = await clearCache(repo === undefined ? { cacheDir, incomplete: true } : { cacheDir, modelId: repo, incomplete: true });
+  for (const p of result.partialsRemoved) io.stdout.write(`removed ${p}\n`);
+  for (const p of result.partialsInUse) io.stdout.write(`kept ${p} (being written; run again when that download ended)\n`);
+  io.stdout.write(
+    result.partialsRemoved.length === 0 && result.partialsInUse.length === 0
+      ? `no unfinished downloads in ${cacheDir}\n`
+      : `freed ${formatBytes(result.freedBytes)} in ${cacheDir}\n`,
+  );
+  return 0;
+}
+
+async function cacheClear(positionals: string[], flags: Set<string>, options: HubOptions, io: CliIo): Promise<number> {
   const cacheDir = resolveHubConfig(options).cacheDir;
+  const yes = flags.has('yes');
   const [repo, extra] = positionals;
   if (extra !== undefined) throw new UsageError('cache clear takes at most one repository id');
+  if (flags.has('incomplete')) return cacheClearIncomplete(repo, cacheDir, io);
   if (repo === undefined && !yes) {
     const repos = await listCache({ cacheDir });
     if (repos.length === 0) {
@@ -302,7 +326,7 @@ export async function main(
         if (args.length > 0) throw new UsageError('cache ls takes no arguments');
         return await cacheLs(options, io);
       }
-      if (sub === 'clear') return await cacheClear(args, flags.has('yes'), options, io);
+      if (sub === 'clear') return await cacheClear(args, flags, options, io);
       throw new UsageError(`unknown cache command "${sub ?? ''}"; expected "cache ls" or "cache clear [repo]"`);
     }
     throw new UsageError(`unknown command "${command}"; expected download, upload, repo create, cache ls or cache clear`);

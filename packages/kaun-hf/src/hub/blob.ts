@@ -1,16 +1,28 @@
 /**
- * Downloads one blob into `blobs/<etag>.incomplete`, resuming with `Range` after a dropped
+ * Downloads one blob into `blobs/<etag>.raven.incomplete`, resuming with `Range` after a dropped
  * connection (starting over when the server answers 200), verifies its size and, for LFS files,
  * its sha256, then renames it to `blobs/<etag>`. The caller holds the blob's lock.
+ *
+ * The partial file has its own name, not huggingface_hub's `<etag>.incomplete`: Python guards
+ * that name with an `flock` lock (in `.locks/`) that Node cannot take without a native addon, so
+ * sharing it would let a Python and a Raven process append to one file at once (for non-LFS files
+ * only the size is checked, so a mix could pass). With separate names, a download racing a
+ * Python one costs only bandwidth: each writes its own partial file and the rename into
+ * `blobs/<etag>` is atomic (current huggingface_hub writes `<etag>.<8 hex>.incomplete` per process
+ * for the same reason). A partial file Python left is not resumed.
+ *
+ * A full disk (ENOSPC, EDQUOT) or a file size limit (EFBIG) removes the partial file and throws a
+ * `HubDiskFullError` saying how many bytes the file needs and how many are free.
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, stat, statfs, truncate, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
-import { HubError, IntegrityError, NetworkError } from '../errors.js';
+import { DeadlineExceededError, HubDiskFullError, HubError, IntegrityError, NetworkError } from '../errors.js';
 import type { HubConfig } from './config.js';
-import { headerValue, isAbort, retryDelayMs, sendFollowing, sleep } from './http.js';
+import { headerValue, isAbort, retryDelayMs, sendFollowing, sleep, withinRetryWindow } from './http.js';
 import { hubErrorFromResponse } from './http-errors.js';
 
 /** One blob to fetch. */
@@ -56,6 +68,44 @@ function contentRange(value: string | undefined): { start: number; total: number
 
 class WriteFailure extends HubError {}
 
+/** Suffix of a partial download: `blobs/<etag>.raven.incomplete` (see the module's note). */
+export const PARTIAL_SUFFIX = '.raven.incomplete';
+
+/** The error codes of "no room for this file": disk full, quota, file size limit. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+function fsCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const s = await statfs(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return undefined;
+  }
+}
+
+const MB = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} MB`;
+
+/** Removes the partial file and describes the missing room: the file's size and the free bytes. */
+async function noRoom(job: BlobJob, partial: string, written: number, total: number | undefined, cause: unknown): Promise<HubDiskFullError> {
+  await unlink(partial).catch(() => undefined);
+  const free = await freeBytes(dirname(partial));
+  const code = fsCode(cause);
+  const what = code === 'EFBIG' ? 'the file size limit of this process (ulimit -f) or of the file system was reached' : code === 'EDQUOT' ? 'the disk quota is exceeded' : 'no space is left on the device';
+  const need = total === undefined ? `(size not announced; ${MB(written)} were written)` : `needs ${MB(total)} (${total} bytes; ${MB(written)} were written)`;
+  const have = free === undefined ? '' : `, ${MB(free)} are free there now`;
+  return new HubDiskFullError(
+    `${job.where}: ${what} while downloading "${job.filename}" of "${job.repoId}" into ${dirname(partial)}: the file ${need}${have}. ` +
+      `The partial file was removed; free some space (\`npx kaun-hf cache ls\` shows what the cache holds) or choose another cacheDir, and retry`,
+    { path: partial, bytesNeeded: total, bytesFree: free },
+    { cause },
+  );
+}
+
 /**
  * Fetches `job` into its blob path.
  * @throws {IntegrityError} When size or sha256 do not match (the partial file is deleted).
@@ -63,7 +113,7 @@ class WriteFailure extends HubError {}
  * @throws {HubHttpError} When the server answers an error status.
  */
 export async function fetchBlob(config: HubConfig, job: BlobJob): Promise<void> {
-  const partial = `${job.blobPath}.incomplete`;
+  const partial = `${job.blobPath}${PARTIAL_SUFFIX}`;
   let offset = await sizeOf(partial);
   if (job.expectedSize !== undefined && offset > job.expectedSize) {
     await truncate(partial, 0);
@@ -73,6 +123,7 @@ export async function fetchBlob(config: HubConfig, job: BlobJob): Promise<void> 
   let resumedFrom = offset;
   let total = job.expectedSize;
   let failures = 0;
+  let lastProgress = Date.now();
   let verifiedFromScratch = offset === 0;
   const restart = async (): Promise<void> => {
     await truncate(partial, 0).catch(() => undefined);
@@ -158,7 +209,14 @@ export async function fetchBlob(config: HubConfig, job: BlobJob): Promise<void> 
     }
     job.report(offset, total, resumedFrom, false);
 
-    const fh: FileHandle = await open(partial, offset > 0 ? 'a' : 'w');
+    let fh: FileHandle;
+    try {
+      fh = await open(partial, offset > 0 ? 'a' : 'w');
+    } catch (cause) {
+      await res.body.dump().catch(() => undefined);
+      if (NO_ROOM.has(fsCode(cause) ?? '')) throw await noRoom(job, partial, offset, total, cause);
+      throw cause;
+    }
     const before = offset;
     try {
       for await (const chunk of res.body) {
@@ -171,6 +229,7 @@ export async function fetchBlob(config: HubConfig, job: BlobJob): Promise<void> 
         try {
           await fh.write(bytes);
         } catch (cause) {
+          if (NO_ROOM.has(fsCode(cause) ?? '')) throw await noRoom(job, partial, offset, total, cause);
           throw new WriteFailure(`${job.where}: could not write ${partial}: ${(cause as Error).message}`, { cause });
         }
         hash?.update(bytes);
@@ -178,23 +237,39 @@ export async function fetchBlob(config: HubConfig, job: BlobJob): Promise<void> 
         job.report(offset, total, resumedFrom, false);
       }
       if (total !== undefined && offset < total) throw new Error(`body ended after ${offset} of ${total} bytes`);
-      await fh.sync();
+      try {
+        await fh.sync();
+      } catch (cause) {
+        if (NO_ROOM.has(fsCode(cause) ?? '')) throw await noRoom(job, partial, offset, total, cause);
+        throw cause;
+      }
       return true;
     } catch (err) {
       res.body.destroy();
+      if (err instanceof DeadlineExceededError || (isAbort(err, config) && config.signal?.reason instanceof DeadlineExceededError)) {
+        const d = err instanceof DeadlineExceededError ? err : (config.signal!.reason as DeadlineExceededError);
+        throw new DeadlineExceededError(
+          `${job.where}: downloading "${job.filename}" from "${job.repoId}": ${d.message} ` +
+            `(${offset}${total === undefined ? '' : ` of ${total}`} bytes kept in ${partial}; a later call resumes from there)`,
+          d.deadlineMs,
+          { cause: d },
+        );
+      }
       if (err instanceof HubError || isAbort(err, config)) {
         if (err instanceof IntegrityError) await unlink(partial).catch(() => undefined);
         throw err;
       }
+      if (offset > before) lastProgress = Date.now();
       failures = offset > before ? 1 : failures + 1; // progress resets the count
-      if (failures > config.retry.maxRetries) {
+      const wait = retryDelayMs(failures - 1, config);
+      if (failures > config.retry.maxRetries || !withinRetryWindow(lastProgress, wait, config)) {
         throw new NetworkError(
           `${job.where}: downloading "${job.filename}" from "${job.repoId}" failed ${failures} times in a row ` +
             `(${offset} bytes kept in ${partial}; a later call resumes from there): ${(err as Error).message}`,
           { cause: err },
         );
       }
-      await sleep(retryDelayMs(failures - 1, config), config.signal);
+      await sleep(wait, config.signal);
       return false;
     } finally {
       await fh.close();

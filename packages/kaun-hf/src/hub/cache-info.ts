@@ -4,7 +4,7 @@
  */
 import { lstat, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { checkOptions } from '@raven/nx/options';
+import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
 import { resolveHubConfig } from './config.js';
 import { checkRepoId, repoFolderName } from './paths.js';
@@ -19,6 +19,25 @@ export interface CachedFile {
   blob: string | undefined;
   /** Absolute path in the snapshot. */
   localPath: string;
+}
+
+/** One unfinished download in `blobs/`. */
+export interface PartialFile {
+  /** Absolute path. */
+  path: string;
+  /** The blob (ETag) it will become. */
+  blob: string;
+  /** Bytes so far. */
+  size: number;
+  /** Last written. */
+  modified: Date;
+  /** `'raven'` (`<etag>.raven.incomplete`, resumed by the next download) or `'other'` (huggingface_hub's `<etag>[.<id>].incomplete`). */
+  writer: 'raven' | 'other';
+  /**
+   * Whether a process may be writing it now: Raven's lock on the blob is held, or the file was
+   * written less than a minute ago. `clearCache({ incomplete: true })` leaves these.
+   */
+  inUse: boolean;
 }
 
 /** One cached commit. */
@@ -45,8 +64,26 @@ export interface CachedRepo {
   snapshots: CachedSnapshot[];
   /** Bytes on disk: complete blobs plus copied snapshot files. */
   sizeOnDisk: number;
-  /** Bytes in unfinished downloads (`blobs/*.incomplete`), which a later download resumes. */
+  /** Bytes in unfinished downloads (`blobs/*.incomplete`); Raven's own are resumed by a later download. */
   incompleteBytes: number;
+  /** The unfinished downloads, sorted by path. */
+  partials: PartialFile[];
+}
+
+/** A partial file (or lock) written within this long (ms) may belong to a live download. */
+const IN_USE_MS = 60_000;
+const RAVEN_PARTIAL = '.raven.incomplete';
+
+async function partialOf(blobs: string, name: string, size: number, mtimeMs: number): Promise<PartialFile> {
+  const writer = name.endsWith(RAVEN_PARTIAL) ? 'raven' : 'other';
+  const blob = writer === 'raven' ? name.slice(0, -RAVEN_PARTIAL.length) : name.split('.')[0]!;
+  const now = Date.now();
+  let inUse = now - mtimeMs < IN_USE_MS;
+  if (!inUse && writer === 'raven') {
+    // the holder of blobs/<etag>.lock touches it while it downloads
+    inUse = await stat(join(blobs, `${blob}.lock`)).then((l) => now - l.mtimeMs < IN_USE_MS, () => false);
+  }
+  return { path: join(blobs, name), blob, size, modified: new Date(mtimeMs), writer, inUse };
 }
 
 const PREFIXES: Array<[string, CachedRepo['repoType']]> = [
@@ -82,11 +119,15 @@ async function readRepo(path: string, repoId: string, repoType: CachedRepo['repo
   }
   let sizeOnDisk = 0;
   let incompleteBytes = 0;
-  for (const name of await list(join(path, 'blobs'))) {
-    const st = await lstat(join(path, 'blobs', name));
-    if (!st.isFile() || name.endsWith('.lock')) continue;
-    if (name.endsWith('.incomplete')) incompleteBytes += st.size;
-    else sizeOnDisk += st.size;
+  const partials: PartialFile[] = [];
+  const blobs = join(path, 'blobs');
+  for (const name of await list(blobs)) {
+    const st = await lstat(join(blobs, name)).catch(() => undefined); // a download may just have finished
+    if (st === undefined || !st.isFile() || name.endsWith('.lock')) continue;
+    if (name.endsWith('.incomplete')) {
+      incompleteBytes += st.size;
+      partials.push(await partialOf(blobs, name, st.size, st.mtimeMs));
+    } else sizeOnDisk += st.size;
   }
   const snapshots: CachedSnapshot[] = [];
   for (const commit of await list(join(path, 'snapshots'))) {
@@ -110,7 +151,7 @@ async function readRepo(path: string, repoId: string, repoType: CachedRepo['repo
     const names = Object.keys(refs).filter((r) => refs[r] === commit);
     snapshots.push({ commit, refs: names, files });
   }
-  return { repoId, repoType, path, refs, snapshots, sizeOnDisk, incompleteBytes };
+  return { repoId, repoType, path, refs, snapshots, sizeOnDisk, incompleteBytes, partials };
 }
 
 /**
@@ -136,27 +177,49 @@ export async function listCache(options: { cacheDir?: string } = {}): Promise<Ca
   return repos;
 }
 
+const CLEAR_KEYS: OptionKeys<ClearCacheOptions> = { cacheDir: true, modelId: true, incomplete: true };
+
 /** What {@link clearCache} removed. */
 export interface ClearCacheResult {
   /** Repository ids whose folders were removed. */
   removed: string[];
   /** Bytes freed (complete and incomplete blobs, and copies). */
   freedBytes: number;
+  /** With `incomplete: true`: the partial files removed. */
+  partialsRemoved: string[];
+  /** With `incomplete: true`: the partial files left because a process may be writing them. */
+  partialsInUse: string[];
+}
+
+/** Options of {@link clearCache}. */
+export interface ClearCacheOptions {
+  /** Cache root. Default `cacheRoot()`. */
+  cacheDir?: string;
+  /** Clear only this repository. */
+  modelId?: string;
+  /**
+   * Remove only unfinished downloads (`blobs/*.incomplete`, Raven's and huggingface_hub's),
+   * keeping complete files; partial files a process may be writing now (see
+   * {@link PartialFile.inUse}) are left and listed in `partialsInUse`.
+   */
+  incomplete?: boolean;
 }
 
 /**
- * Deletes one repository's cache folder, or every repository folder of the cache.
+ * Deletes one repository's cache folder, or every repository folder of the cache; with
+ * `incomplete: true`, only the unfinished downloads no process is writing.
  * Other files in the cache root are left alone.
- * @param options - `cacheDir` (default `cacheRoot()`); `modelId` to clear only that repository.
+ * @param options - See {@link ClearCacheOptions}.
  * @returns What was removed; nothing (no error) when the repository was not cached.
  * @throws {HubError} When `modelId` is not a valid repository id.
  * @example
  * ```ts
  * await clearCache({ modelId: 'google-bert/bert-base-uncased' });
+ * const { partialsRemoved } = await clearCache({ incomplete: true });
  * ```
  */
-export async function clearCache(options: { cacheDir?: string; modelId?: string } = {}): Promise<ClearCacheResult> {
-  checkOptions('clearCache', options, ['cacheDir', 'modelId']);
+export async function clearCache(options: ClearCacheOptions = {}): Promise<ClearCacheResult> {
+  checkOptions('clearCache', options, CLEAR_KEYS);
   const repos = await listCache({ cacheDir: options.cacheDir });
   let targets = repos;
   if (options.modelId !== undefined) {
@@ -164,9 +227,23 @@ export async function clearCache(options: { cacheDir?: string; modelId?: string 
     targets = repos.filter((r) => basename(r.path) === folder);
   }
   let freedBytes = 0;
+  if (options.incomplete === true) {
+    const partialsRemoved: string[] = [];
+    const partialsInUse: string[] = [];
+    for (const p of targets.flatMap((r) => r.partials)) {
+      if (p.inUse) {
+        partialsInUse.push(p.path);
+        continue;
+      }
+      await rm(p.path, { force: true });
+      partialsRemoved.push(p.path);
+      freedBytes += p.size;
+    }
+    return { removed: [], freedBytes, partialsRemoved, partialsInUse };
+  }
   for (const repo of targets) {
     await rm(repo.path, { recursive: true, force: true });
     freedBytes += repo.sizeOnDisk + repo.incompleteBytes;
   }
-  return { removed: targets.map((r) => r.repoId), freedBytes };
+  return { removed: targets.map((r) => r.repoId), freedBytes, partialsRemoved: [], partialsInUse: [] };
 }

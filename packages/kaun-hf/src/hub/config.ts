@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
-import { HubError } from '../errors.js';
+import { DeadlineExceededError, HubError } from '../errors.js';
 import type { DownloadProgress } from './progress.js';
 
 /** Default Hub address, used when neither `endpoint` nor `HF_ENDPOINT` is set. */
@@ -22,6 +22,13 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Largest backoff delay in ms. Default 8000. A server's `Retry-After` is honoured up to 60 s. */
   maxDelayMs?: number;
+  /**
+   * No new attempt starts once this much time (ms) has passed since a request's first attempt
+   * (for a download: since the last byte received), even if `maxRetries` allows more. Default
+   * 30000: with the default `timeoutMs` of 10 s, a Hub that never answers fails after 3
+   * attempts, in about 31.5 s.
+   */
+  maxElapsedMs?: number;
 }
 
 /** Settings of the lock file (`blobs/<etag>.lock`) that keeps two processes off one download. */
@@ -53,8 +60,19 @@ export interface HubOptions {
   retry?: RetryOptions;
   /** Lock settings; see {@link LockOptions}. */
   lock?: LockOptions;
-  /** Time limit (ms) for response headers and for each gap between body chunks. Default 30000. */
+  /**
+   * Time limit (ms) of one attempt for the response headers and for each gap between body
+   * chunks (connecting has undici's own limit, 10 s). Default 10000, as huggingface_hub's
+   * `HF_HUB_DOWNLOAD_TIMEOUT`.
+   */
   timeoutMs?: number;
+  /**
+   * Overall time limit (ms) of the whole call: every request, retry, backoff, wait for another
+   * process's download, and every byte of the body (a server trickling bytes slowly is cut off
+   * too). Exceeded: a `DeadlineExceededError`; a partial download is kept for the next call.
+   * Default: none (a large file may take long); `timeoutMs` and `retry` still bound a dead server.
+   */
+  deadlineMs?: number;
   /** Link snapshot files to blobs with relative symlinks (true) or copy them (false). Default: symlinks, copy where they fail. */
   symlinks?: boolean;
   /** Aborts the call. */
@@ -70,9 +88,9 @@ export interface HubOptions {
 /** The keys of {@link HubOptions}, for option-name checks. @internal */
 export const HUB_OPTION_KEYS: OptionKeys<HubOptions> = {
   revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true,
-  timeoutMs: true, symlinks: true, signal: true, dispatcher: true,
+  timeoutMs: true, deadlineMs: true, symlinks: true, signal: true, dispatcher: true,
 };
-const RETRY_KEYS: OptionKeys<RetryOptions> = { maxRetries: true, baseDelayMs: true, maxDelayMs: true };
+const RETRY_KEYS: OptionKeys<RetryOptions> = { maxRetries: true, baseDelayMs: true, maxDelayMs: true, maxElapsedMs: true };
 const LOCK_KEYS: OptionKeys<LockOptions> = { staleMs: true, pollMs: true };
 
 /** The settings of one call, after defaults and the environment were applied. */
@@ -89,13 +107,15 @@ export interface HubConfig {
   retry: Required<RetryOptions>;
   /** Lock settings. */
   lock: Required<LockOptions>;
-  /** Headers/body-gap time limit in ms. */
+  /** Headers/body-gap time limit of one attempt in ms. */
   timeoutMs: number;
+  /** Overall deadline of the call in ms, if any (its timer aborts `signal`). */
+  deadlineMs: number | undefined;
   /** `undefined`: symlinks, copy where they fail. */
   symlinks: boolean | undefined;
   /** Progress callback. */
   onProgress: ((progress: DownloadProgress) => void) | undefined;
-  /** Abort signal. */
+  /** Abort signal: the caller's, combined with the deadline's when `deadlineMs` is set. */
   signal: AbortSignal | undefined;
   /** Dispatcher for requests; `undefined`: undici's global one. */
   dispatcher: Dispatcher | undefined;
@@ -160,6 +180,33 @@ export function cacheRoot(): string {
   return join(homedir(), '.cache', 'raven', 'huggingface');
 }
 
+/**
+ * The caller's signal (if any) combined with a timer that aborts after `deadlineMs` with a
+ * `DeadlineExceededError` as the reason (undici and the waits reject with that reason). The
+ * timer does not keep the process alive.
+ */
+function withDeadline(signal: AbortSignal | undefined, deadlineMs: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new DeadlineExceededError(`the call did not finish within its deadline of ${deadlineMs} ms (deadlineMs); raise deadlineMs, or leave it out for no overall limit`, deadlineMs));
+  }, deadlineMs);
+  timer.unref();
+  return signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
+}
+
+/**
+ * `options` with `deadlineMs` turned into their `signal` (the caller's combined with the
+ * deadline's timer, started now), for a call made of several Hub calls (a snapshot, a pretrained
+ * model) that must share one deadline. Options without `deadlineMs` come back as they are.
+ * @internal
+ */
+export function startDeadline<T extends HubOptions>(options: T): T {
+  if (options.deadlineMs === undefined) return options;
+  const deadlineMs = positive(options.deadlineMs, 0, 'deadlineMs');
+  const { deadlineMs: _d, ...rest } = options;
+  return { ...rest, signal: withDeadline(options.signal, deadlineMs) } as T;
+}
+
 function checkEndpoint(endpoint: string): string {
   let url: URL;
   try {
@@ -206,6 +253,7 @@ export function resolveHubConfig(overrides: HubOptions = {}): HubConfig {
   const lock = overrides.lock ?? {};
   checkOptions('HubOptions.retry', retry, RETRY_KEYS);
   checkOptions('HubOptions.lock', lock, LOCK_KEYS);
+  const deadlineMs = overrides.deadlineMs === undefined ? undefined : positive(overrides.deadlineMs, 0, 'deadlineMs');
   return {
     endpoint: checkEndpoint(overrides.endpoint ?? envString('HF_ENDPOINT') ?? DEFAULT_ENDPOINT),
     token: token || undefined,
@@ -215,15 +263,17 @@ export function resolveHubConfig(overrides: HubOptions = {}): HubConfig {
       maxRetries: Math.floor(positive(retry.maxRetries, 5, 'retry.maxRetries')),
       baseDelayMs: positive(retry.baseDelayMs, 500, 'retry.baseDelayMs'),
       maxDelayMs: positive(retry.maxDelayMs, 8000, 'retry.maxDelayMs'),
+      maxElapsedMs: positive(retry.maxElapsedMs, 30_000, 'retry.maxElapsedMs'),
     },
     lock: {
       staleMs: positive(lock.staleMs, 60_000, 'lock.staleMs'),
       pollMs: positive(lock.pollMs, 200, 'lock.pollMs'),
     },
-    timeoutMs: positive(overrides.timeoutMs, 30_000, 'timeoutMs'),
+    timeoutMs: positive(overrides.timeoutMs, 10_000, 'timeoutMs'),
+    deadlineMs,
     symlinks: overrides.symlinks,
     onProgress: overrides.onProgress,
-    signal: overrides.signal,
+    signal: deadlineMs === undefined ? overrides.signal : withDeadline(overrides.signal, deadlineMs),
     dispatcher: overrides.dispatcher ?? proxyFromEnv(),
   };
 }

@@ -6,7 +6,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkOptions, type OptionKeys } from '@raven/nx/options';
 
-import { EntryNotFoundError, NetworkError, OfflineError } from '../errors.js';
+import { DeadlineExceededError, EntryNotFoundError, NetworkError, OfflineError } from '../errors.js';
 import { fetchBlob } from './blob.js';
 import { exists, linkPointer, noExistPath, readRef, repoCacheDir, writeAtomic, writeRef } from './cache.js';
 import { type HubConfig, type HubOptions, resolveHubConfig } from './config.js';
@@ -23,7 +23,7 @@ export interface DownloadFileOptions extends HubOptions {
   filename: string;
 }
 
-const DOWNLOAD_FILE_KEYS: OptionKeys<DownloadFileOptions> = { revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true, timeoutMs: true, symlinks: true, signal: true, dispatcher: true, modelId: true, filename: true };
+const DOWNLOAD_FILE_KEYS: OptionKeys<DownloadFileOptions> = { revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true, retry: true, lock: true, timeoutMs: true, deadlineMs: true, symlinks: true, signal: true, dispatcher: true, modelId: true, filename: true };
 
 /** One file request after validation. */
 interface FileRequest {
@@ -143,6 +143,8 @@ async function fromCache(req: FileRequest): Promise<string | undefined> {
  * @throws {OfflineError} When offline and the file is not cached (names the file and the cache folder).
  * @throws {NetworkError} When the Hub cannot be reached after retries and the file is not cached.
  * @throws {IntegrityError} When the bytes do not match the announced size or sha256.
+ * @throws {HubDiskFullError} When the disk (or quota, or file size limit) is full; the partial file is removed.
+ * @throws {DeadlineExceededError} When `deadlineMs` passed; a partial file is kept for the next call.
  * @throws {HubHttpError} For other error statuses.
  * @example
  * ```ts
@@ -156,6 +158,18 @@ export async function downloadFile(options: DownloadFileOptions): Promise<string
 
 /** {@link downloadFile} with the function name used in messages; callers check the option names. @internal */
 export async function fetchFile(options: DownloadFileOptions, where: string): Promise<string> {
+  try {
+    return await fetchFileAs(options, where);
+  } catch (err) {
+    // the deadline's timer knows no file: say which call and file it stopped
+    if (err instanceof DeadlineExceededError && !err.message.startsWith(`${where}:`)) {
+      throw new DeadlineExceededError(`${where}: "${options.filename}" of "${options.modelId}": ${err.message}`, err.deadlineMs, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function fetchFileAs(options: DownloadFileOptions, where: string): Promise<string> {
   const { modelId: _id, filename: _file, ...hub } = options;
   const config = resolveHubConfig(hub);
   const { filename } = options;

@@ -145,6 +145,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Whether a retry that starts after waiting `wait` ms still starts within `retry.maxElapsedMs`
+ * of `since` (a request's first attempt, or a download's last progress).
+ */
+export function withinRetryWindow(since: number, wait: number, config: HubConfig): boolean {
+  return Date.now() - since + wait <= config.retry.maxElapsedMs;
+}
+
 /** Options of {@link sendWithRetry}. */
 export interface RetryCall {
   /** Function name for messages. */
@@ -155,7 +163,9 @@ export interface RetryCall {
 
 /**
  * Sends a request, retrying on connection failures and on 408/429/5xx with exponential backoff
- * (or the server's `Retry-After`). The last response is returned even if it is an error status.
+ * (or the server's `Retry-After`), at most `retry.maxRetries` times and only while a retry starts
+ * within `retry.maxElapsedMs` of the first attempt. The last response is returned even if it is
+ * an error status.
  * @throws {NetworkError} When every attempt failed to connect or the connection dropped.
  */
 export async function sendWithRetry(
@@ -167,26 +177,29 @@ export async function sendWithRetry(
   body?: RequestBody,
 ): Promise<HttpResponse> {
   const { maxRetries } = config.retry;
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     let res: HttpResponse;
     try {
       res = await sendOnce(method, url, headers, config, body);
     } catch (err) {
       if (isAbort(err, config)) throw err;
-      if (attempt >= maxRetries || (!call.retryUnreachable && isUnreachable(err))) {
+      const wait = retryDelayMs(attempt, config);
+      if (attempt >= maxRetries || !withinRetryWindow(started, wait, config) || (!call.retryUnreachable && isUnreachable(err))) {
         const tries = attempt + 1;
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
         throw new NetworkError(
-          `${call.where}: could not reach ${url} (${tries} attempt${tries > 1 ? 's' : ''}): ` +
+          `${call.where}: could not reach ${url} (${tries} attempt${tries > 1 ? 's' : ''} in ${seconds} s): ` +
             `${err instanceof Error ? err.message : String(err)}${errorCode(err) ? ` [${errorCode(err)}]` : ''}; ` +
             `check the connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the cache`,
           { cause: err },
         );
       }
-      await sleep(retryDelayMs(attempt, config), config.signal);
+      await sleep(wait, config.signal);
       continue;
     }
-    if (isRetryableStatus(res.status) && attempt < maxRetries) {
-      const wait = retryDelayMs(attempt, config, headerValue(res.headers, 'retry-after'));
+    const wait = retryDelayMs(attempt, config, headerValue(res.headers, 'retry-after'));
+    if (isRetryableStatus(res.status) && attempt < maxRetries && withinRetryWindow(started, wait, config)) {
       await res.body.dump().catch(() => undefined);
       await sleep(wait, config.signal);
       continue;

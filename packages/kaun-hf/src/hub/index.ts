@@ -13,7 +13,7 @@ export { downloadWeights, loadConfig, WEIGHTS_FILES, WEIGHTS_INDEX } from './wei
 export type { WeightFiles } from './weights.js';
 export { loadWeights } from './load-weights.js';
 export { clearCache, listCache } from './cache-info.js';
-export type { CachedFile, CachedRepo, CachedSnapshot, ClearCacheResult } from './cache-info.js';
+export type { CachedFile, CachedRepo, CachedSnapshot, ClearCacheOptions, ClearCacheResult, PartialFile } from './cache-info.js';
 export type { HubApiOptions } from './api/options.js';
 export * from './repo/index.js';
 export * from './upload/index.js';

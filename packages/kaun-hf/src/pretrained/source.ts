@@ -6,11 +6,12 @@
 import type * as nx from '@raven/nx';
 import { EntryNotFoundError, LocalEntryNotFoundError, ModelLoadError } from '../errors.js';
 import { type HubOptions, downloadFile } from '../hub/index.js';
+import { startDeadline } from '../hub/config.js';
 
 /** The Hub options every `fromPretrained` accepts besides its own (they pass to the Hub client). */
 export const HUB_OPTION_KEYS: nx.OptionKeys<HubOptions> = {
   revision: true, token: true, cacheDir: true, offline: true, endpoint: true, onProgress: true,
-  retry: true, lock: true, timeoutMs: true, symlinks: true, signal: true, dispatcher: true,
+  retry: true, lock: true, timeoutMs: true, deadlineMs: true, symlinks: true, signal: true, dispatcher: true,
 };
 
 /**
@@ -34,7 +35,7 @@ export function resolveSource(source: string, where: string): string {
 export function hubOptionsOf(options: object): HubOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (k in HUB_OPTION_KEYS && v !== undefined) out[k] = v;
-  return out as HubOptions;
+  return startDeadline(out as HubOptions); // one deadline for every file of the model
 }
 
 function isAbsent(err: unknown): boolean {

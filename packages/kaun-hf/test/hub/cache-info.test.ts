@@ -112,11 +112,11 @@ describe('listCache / clearCache', () => {
     await fill(cacheDir);
     mkdirSync(join(cacheDir, 'not-a-repo'));
     writeFileSync(join(cacheDir, 'notes.txt'), 'keep');
-    expect(await clearCache({ cacheDir, modelId: 'org/missing' })).toEqual({ removed: [], freedBytes: 0 });
-    expect(await clearCache({ cacheDir, modelId: 'org/a' })).toEqual({ removed: ['org/a'], freedBytes: 3014 });
+    expect(await clearCache({ cacheDir, modelId: 'org/missing' })).toEqual({ removed: [], freedBytes: 0, partialsRemoved: [], partialsInUse: [] });
+    expect(await clearCache({ cacheDir, modelId: 'org/a' })).toEqual({ removed: ['org/a'], freedBytes: 3014, partialsRemoved: [], partialsInUse: [] });
     expect(existsSync(join(cacheDir, 'models--org--a'))).toBe(false);
     expect(existsSync(join(cacheDir, 'models--solo'))).toBe(true);
-    expect(await clearCache({ cacheDir })).toEqual({ removed: ['solo'], freedBytes: 2 });
+    expect(await clearCache({ cacheDir })).toEqual({ removed: ['solo'], freedBytes: 2, partialsRemoved: [], partialsInUse: [] });
     expect(readdirSync(cacheDir).sort()).toEqual(['not-a-repo', 'notes.txt']);
     await expect(clearCache({ cacheDir, modelId: '../x' })).rejects.toThrow(HubError);
   });

@@ -114,7 +114,7 @@ describe('concurrent downloads', () => {
     );
     const cacheDir = dirs.make();
     const { child, result } = startChild(hub, cacheDir);
-    const partial = join(cacheDir, 'models--org--r', 'blobs', `${SHA}.incomplete`);
+    const partial = join(cacheDir, 'models--org--r', 'blobs', `${SHA}.raven.incomplete`);
     const deadline = Date.now() + 60_000;
     while (!(existsSync(partial) && statSync(partial).size >= 30_000)) {
       if (Date.now() > deadline) throw new Error('child never started writing');

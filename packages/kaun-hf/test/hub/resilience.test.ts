@@ -89,12 +89,12 @@ describe('downloadFile resilience', () => {
     expect(rangeStart(gets[1]?.range)).toBeGreaterThan(0); // asked to resume, got the whole file, started over
   });
 
-  it('resumes a download a previous process left in blobs/<etag>.incomplete', async () => {
+  it('resumes a download a previous process left in blobs/<etag>.raven.incomplete', async () => {
     const hub = await hubWith(() => undefined);
     const cacheDir = dirs.make();
     const blobs = join(cacheDir, 'models--org--r', 'blobs');
     mkdirSync(blobs, { recursive: true });
-    writeFileSync(join(blobs, `${SHA}.incomplete`), BIG.subarray(0, 70_000));
+    writeFileSync(join(blobs, `${SHA}.raven.incomplete`), BIG.subarray(0, 70_000));
     const path = await get(hub, cacheDir, 'model.safetensors');
     expect(readFileSync(path).equals(BIG)).toBe(true);
     expect(hub.requests.filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual(['bytes=70000-']);
@@ -105,7 +105,7 @@ describe('downloadFile resilience', () => {
     const cacheDir = dirs.make();
     const blobs = join(cacheDir, 'models--org--r', 'blobs');
     mkdirSync(blobs, { recursive: true });
-    writeFileSync(join(blobs, `${SHA}.incomplete`), Buffer.alloc(70_000, 0xab)); // garbage
+    writeFileSync(join(blobs, `${SHA}.raven.incomplete`), Buffer.alloc(70_000, 0xab)); // garbage
     const path = await get(hub, cacheDir, 'model.safetensors');
     expect(readFileSync(path).equals(BIG)).toBe(true);
     expect(hub.requests.filter((r) => r.server === 'cdn').map((r) => r.range)).toEqual(['bytes=70000-', undefined]);
@@ -200,7 +200,7 @@ describe('downloadFile resilience', () => {
       (e: unknown) => e as Error,
     );
     expect(err?.name).toBe('AbortError');
-    expect(readdirSync(blobs)).toEqual([`${SHA}.incomplete`]);
+    expect(readdirSync(blobs)).toEqual([`${SHA}.raven.incomplete`]);
     const path = await get(hub, cacheDir, 'model.safetensors');
     expect(readFileSync(path).equals(BIG)).toBe(true);
     expect(hub.requests.filter((r) => r.server === 'cdn').at(-1)?.range).toMatch(/^bytes=\d+-$/);

@@ -20,7 +20,7 @@ import {
   RevisionNotFoundError,
 } from '../../errors.js';
 import { exists, readRef, repoCacheDir, writeRef } from '../cache.js';
-import { type HubOptions, resolveHubConfig } from '../config.js';
+import { type HubOptions, resolveHubConfig, startDeadline } from '../config.js';
 import { fetchFile } from '../download-file.js';
 import { HF_SCHEME, hubRepoId, localModelDir } from '../local.js';
 import { checkRepoId, isCommitHash, joinInside, safeSegments } from '../paths.js';
@@ -50,6 +50,7 @@ const KEYS: OptionKeys<SnapshotDownloadOptions> = {
   retry: true,
   lock: true,
   timeoutMs: true,
+  deadlineMs: true,
   symlinks: true,
   signal: true,
   dispatcher: true,
@@ -107,7 +108,8 @@ export interface SnapshotFiles {
 /** {@link snapshotDownload} with the caller's name, also returning the files. @internal */
 export async function downloadSnapshot(repoId: string, options: SnapshotDownloadOptions, where: string): Promise<SnapshotFiles> {
   checkOptions(where, options, KEYS);
-  const { allowPatterns, ignorePatterns, concurrency = 8, ...hub } = options;
+  const { allowPatterns, ignorePatterns, concurrency = 8, ...own } = options;
+  const hub = startDeadline(own); // one deadline for the listing and every file
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new HubError(`${where}: concurrency must be an integer >= 1, got ${concurrency}`);
   }
