@@ -131,7 +131,7 @@ async function best(reps: number, f: () => Promise<void>): Promise<number> {
  * Save and load throughput of one single-file checkpoint with and without checksums (best of 3).
  * @returns `{ saveMBps: { checksums, noChecksums }, loadMBps: { verify, noVerify }, saveCostPercent, loadCostPercent }`.
  */
-export async function benchChecksumCost(folder: string, tree: object, template: object, treeBytes: number): Promise<object> {
+export async function benchChecksumCost(folder: string, tree: Ptree.Tree, template: Ptree.Tree, treeBytes: number): Promise<object> {
   const path = join(folder, 'model.safetensors');
   const saveWith = await best(3, () => Checkpoint.save(path, tree));
   const loadWith = await best(3, async () => { Ptree.dispose(await Checkpoint.load(path, { like: template })); });
