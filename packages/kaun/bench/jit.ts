@@ -34,10 +34,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 async function child(model: 'mlp' | 'cnn', mode: Mode): Promise<void> {
   if (nx.backendInfo().backend !== 'tensorflow') throw new Error('the native backend did not load');
   const { train, test } = await Datasets.mnist();
+  // scaled to [0, 1] once on the host, as the PyTorch loop does
+  const scaled = new Map<Datasets.ImageSplit, Float32Array>();
   const batches = (s: Datasets.ImageSplit, seed?: number) => {
-    let d = Data.fromArrays({ x: { data: s.images, shape: [s.count, 784], dtype: 'float32' }, y: { data: s.labels, shape: [s.count], dtype: 'int32' } });
+    if (!scaled.has(s)) {
+      const x = new Float32Array(s.images.length);
+      for (let i = 0; i < x.length; i++) x[i] = s.images[i]! / 255;
+      scaled.set(s, x);
+    }
+    let d = Data.fromArrays({ x: { data: scaled.get(s)!, shape: [s.count, 784], dtype: 'float32' }, y: { data: s.labels, shape: [s.count], dtype: 'int32' } });
     if (seed !== undefined) d = d.shuffle(nx.random.key(seed));
-    return d.batch(128).map(({ x, y }) => ({ x: nx.mul(x, 1 / 255), y }));
+    return d.batch(128);
   };
   const layer = model === 'mlp'
     ? Layer.sequential([Layer.linear({ inFeatures: 784, outFeatures: 128 }), Layer.relu(), Layer.linear({ inFeatures: 128, outFeatures: 10 })])
