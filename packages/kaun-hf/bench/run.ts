@@ -57,7 +57,8 @@ async function runBackend(backend: string): Promise<Json> {
   const child = await run(process.execPath, [...process.execArgv, fileURLToPath(new URL('./bert.ts', import.meta.url))], { ...process.env, NX_BACKEND: backend });
   const result = child.status === 0 ? lastJson(child.stdout) : undefined;
   if (result) return { engine: `nx ${backend}`, ...result };
-  const why = child.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit status ${String(child.status)}`;
+  // the error's own line ("BackendError: ..."), not the source line of the throw above it
+  const why = child.stderr.split('\n').find((l) => /^[A-Za-z]*Error:/.test(l.trim())) ?? `exit status ${String(child.status)}`;
   return { engine: `nx ${backend}`, backend, loaded: !/cannot be loaded/.test(why), failed: why.slice(0, 400) };
 }
 

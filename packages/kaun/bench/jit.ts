@@ -83,7 +83,11 @@ function runChild(model: 'mlp' | 'cnn', mode: Mode): unknown {
   if (mode === 'jitIntraOp1') env['TF_NUM_INTRAOP_THREADS'] = '1';
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'child', model, mode], { env, encoding: 'utf8', timeout: 3_600_000, maxBuffer: 1 << 26 });
   const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || line === undefined) return { error: ((r.stderr ?? '') + String(r.error ?? '')).trim().split('\n').slice(-3).join(' ') };
+  if (r.status !== 0 || line === undefined) {
+    const lines = ((r.stderr ?? '') + String(r.error ?? '')).trim().split('\n');
+    // the error's own line ("BackendError: ..."), else the last lines
+    return { error: lines.find((l) => /^[A-Za-z]*Error:/.test(l.trim()))?.trim() ?? lines.slice(-3).join(' ') };
+  }
   return JSON.parse(line) as unknown;
 }
 
@@ -109,6 +113,13 @@ export async function benchJit(): Promise<object> {
     for (const mode of MODES) {
       process.stderr.write(`[bench:jit] ${model} ${mode}\n`);
       m[mode] = runChild(model, mode);
+      const error = (m[mode] as { error?: string }).error;
+      if (error !== undefined && /cannot be loaded|did not load/.test(error)) {
+        // no native backend: every mode needs it, so say it once
+        out['skipped'] = `the native backend is not installed (npx raven-nx-native install): ${error}`;
+        out['machineLoadAfter'] = round(loadavg()[0]!, 2);
+        return out;
+      }
     }
     out[model] = m;
   }
