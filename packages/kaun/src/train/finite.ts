@@ -1,24 +1,20 @@
 /**
  * Guards of the training loop: a non-finite loss stops `fit` (or warns, by option) naming the
  * epoch and step, as Keras' `TerminateOnNaN`; an epoch that yields no batch is an error. Losses
- * stay on the device: each step adds one `isFinite` flag, and the flags are read together every
- * 64 steps and at the end of each epoch (one small read).
+ * stay on the device: the check reads the 64 losses the running mean folds together every 64
+ * steps, and the rest at the end of each epoch (one small read each time, no op per step).
  * @module
  */
 import * as nx from '@raven/nx';
-import type { Tensor } from '@raven/nx';
 import { KaunError, NonFiniteLossError } from '../errors.js';
+import type { FoldHook } from './_running.js';
 import type { TrainState } from './types.js';
 
 /** What `fit` does when a step's loss is NaN or infinite: see `FitOptions.nonFinite`. */
 export type NonFiniteMode = 'stop' | 'warn' | 'ignore';
 
-const CHECK_EVERY = 64;
-
-/** Watches each step's loss for NaN and infinities. @internal */
+/** Watches each step's loss for NaN and infinities, on the losses `LossMean` folds. @internal */
 export class FiniteGuard {
-  #losses: Tensor[] = [];
-  #steps: number[] = [];
   #warned = new Set<number>();
 
   /** @param mode - `'stop'` (default), `'warn'` or `'ignore'`. */
@@ -26,26 +22,22 @@ export class FiniteGuard {
     if (!['stop', 'warn', 'ignore'].includes(mode)) throw new KaunError(`${fn}: nonFinite must be 'stop', 'warn' or 'ignore', got ${String(mode)}`);
   }
 
-  /** Records step `step`'s loss (a scalar, not consumed); checks every 64 steps. */
-  watch(loss: Tensor, epoch: number, step: number, state: () => TrainState, history: Record<string, number[]>): void {
-    if (this.mode === 'ignore') return;
-    this.#losses.push(nx.keep(nx.copy(loss)));
-    this.#steps.push(step);
-    if (this.#losses.length >= CHECK_EVERY) this.check(epoch, state, history);
+  /**
+   * The hook for `LossMean.add`/`flush`: `firstStep()` gives the step of the first loss of a fold
+   * when it happens. Reads the fold's losses (one small read) and acts on the first non-finite
+   * one; undefined with `'ignore'`, so nothing is read.
+   */
+  hook(epoch: number, firstStep: () => number, state: () => TrainState, history: Record<string, number[]>): FoldHook | undefined {
+    if (this.mode === 'ignore') return undefined;
+    return (stacked) => this.#check(nx.toTypedArray(stacked), epoch, firstStep(), state, history);
   }
 
-  /** Reads the pending losses (one read) and acts on the first non-finite one. */
-  check(epoch: number, state: () => TrainState, history: Record<string, number[]>): void {
-    if (this.#losses.length === 0) return;
-    const losses = this.#losses;
-    const steps = this.#steps;
-    this.#losses = [];
-    this.#steps = [];
-    const values = nx.scope(() => nx.toTypedArray(nx.stack(losses.map((l) => nx.reshape(l, [])))));
-    nx.dispose(losses);
-    const i = values.findIndex((v) => !Number.isFinite(v));
-    if (i < 0) return;
-    const where = `epoch ${epoch}, step ${steps[i]}`;
+  #check(values: ArrayLike<number>, epoch: number, first: number, state: () => TrainState, history: Record<string, number[]>): void {
+    let i = 0;
+    while (i < values.length && Number.isFinite(values[i]!)) i++;
+    if (i === values.length) return;
+    const step = first + i;
+    const where = `epoch ${epoch}, step ${step}`;
     if (this.mode === 'warn') {
       if (!this.#warned.has(epoch)) process.emitWarning(`${this.fn}: the loss is ${values[i]} at ${where}; training goes on (nonFinite: 'warn'), but the parameters are probably ${values[i]} from here`, { code: 'RAVEN_NON_FINITE_LOSS' });
       this.#warned.add(epoch);
@@ -54,15 +46,8 @@ export class FiniteGuard {
     throw new NonFiniteLossError(
       `${this.fn}: the loss is ${values[i]} at ${where}; training stopped (as Keras' TerminateOnNaN). Look for NaN or infinite inputs or labels, ` +
         "a learning rate too high (try a smaller one or gradient clipping), or log of 0 in a custom loss; pass nonFinite: 'warn' or 'ignore' to go on",
-      { epoch, step: steps[i]!, loss: values[i]!, state: state(), history },
+      { epoch, step, loss: values[i]!, state: state(), history },
     );
-  }
-
-  /** Frees what is pending. */
-  dispose(): void {
-    nx.dispose(this.#losses);
-    this.#losses = [];
-    this.#steps = [];
   }
 }
 

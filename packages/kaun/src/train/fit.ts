@@ -129,6 +129,8 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     const logs: Record<string, number> = {};
     let samples = here?.samples ?? 0;
     let b = here?.batch ?? 0;
+    // the NaN check reads each fold of losses: those of steps b - pending .. b - 1
+    const onFold = guard.hook(epoch, () => b - lossMean.pendingCount, () => state, history);
     try {
       for (const batch of items) {
         let loss: nx.Tensor;
@@ -140,8 +142,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         } finally {
           if (owned) nx.dispose(batch);
         }
-        lossMean.add(loss, n); // owns the loss, which stays alive until the next add
-        guard.watch(loss, epoch, b, () => state, history);
+        lossMean.add(loss, n, onFold); // owns the loss, which stays alive until the next add
         samples += n;
         for (const c of batchHooks) {
           const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
@@ -152,12 +153,11 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         reporter?.batch(b, samples, () => lossMean.read());
         if (stopped) break;
       }
-      guard.check(epoch, () => state, history);
+      lossMean.flush(onFold);
       checkEpochHadBatches(fn, epoch, b, data);
       logs['loss'] = lossMean.read();
       collect(accs, logs);
     } finally {
-      guard.dispose();
       lossMean.dispose();
       for (const [, a] of accs) a.reset();
     }
