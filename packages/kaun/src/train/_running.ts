@@ -40,13 +40,15 @@ export class LossMean {
   #sizes: number[] = [];
   #sum: Tensor | undefined;
   #count = 0;
+  /** Sees every fold before it is summed, whoever triggers it (`add`, `flush`, `read`). */
+  onFold: FoldHook | undefined;
 
   /**
    * Takes ownership of `loss` (a scalar) with weight `n`. The losses already held are folded
    * first, so `loss` itself stays alive until the next `add` (the batch callbacks read it).
    */
-  add(loss: Tensor, n: number, onFold?: FoldHook): void {
-    if (this.#pending.length >= FLUSH_EVERY) this.flush(onFold);
+  add(loss: Tensor, n: number): void {
+    if (this.#pending.length >= FLUSH_EVERY) this.flush();
     this.#pending.push(loss);
     this.#sizes.push(n);
     this.#count += n;
@@ -58,17 +60,18 @@ export class LossMean {
   }
 
   /**
-   * Folds the pending losses into the running sum (a handful of ops); `onFold` sees them first.
-   * If it throws, nothing is folded (the losses stay pending until {@link LossMean.dispose}).
+   * Folds the pending losses into the running sum (a handful of ops); {@link LossMean.onFold} sees
+   * them first. If it throws, nothing is folded (the losses stay pending until
+   * {@link LossMean.dispose}).
    */
-  flush(onFold?: FoldHook): void {
+  flush(): void {
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     const sizes = this.#sizes;
     const prev = this.#sum;
     const next = nx.scope(() => {
       const stacked = nx.stack(pending);
-      onFold?.(stacked);
+      this.onFold?.(stacked);
       const s = nx.sum(nx.mul(stacked, nx.fromArray(sizes)));
       return prev === undefined ? s : nx.add(prev, s);
     });

@@ -23,7 +23,7 @@ export class FiniteGuard {
   }
 
   /**
-   * The hook for `LossMean.add`/`flush`: `firstStep()` gives the step of the first loss of a fold
+   * The hook for `LossMean.onFold`: `firstStep()` gives the step of the first loss of a fold
    * when it happens. Reads the fold's losses (one small read) and acts on the first non-finite
    * one; undefined with `'ignore'`, so nothing is read.
    */

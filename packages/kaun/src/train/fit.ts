@@ -129,8 +129,9 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     const logs: Record<string, number> = {};
     let samples = here?.samples ?? 0;
     let b = here?.batch ?? 0;
-    // the NaN check reads each fold of losses: those of steps b - pending .. b - 1
-    const onFold = guard.hook(epoch, () => b - lossMean.pendingCount, () => state, history);
+    // the NaN check reads each fold of losses (those of steps b - pending .. b - 1), whether a
+    // full window, the live bar's read or the epoch's end makes it
+    lossMean.onFold = guard.hook(epoch, () => b - lossMean.pendingCount, () => state, history);
     try {
       for (const batch of items) {
         let loss: nx.Tensor;
@@ -142,7 +143,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         } finally {
           if (owned) nx.dispose(batch);
         }
-        lossMean.add(loss, n, onFold); // owns the loss, which stays alive until the next add
+        lossMean.add(loss, n); // owns the loss, which stays alive until the next add
         samples += n;
         for (const c of batchHooks) {
           const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
@@ -153,7 +154,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
         reporter?.batch(b, samples, () => lossMean.read());
         if (stopped) break;
       }
-      lossMean.flush(onFold);
+      lossMean.flush();
       checkEpochHadBatches(fn, epoch, b, data);
       logs['loss'] = lossMean.read();
       collect(accs, logs);

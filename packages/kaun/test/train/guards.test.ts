@@ -45,6 +45,17 @@ describe('Train.fit: non-finite losses', () => {
     free(err.state);
   });
 
+  it('the live bar reading the running loss between checks does not hide a NaN from the check', async () => {
+    const { trainer, state } = setup();
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    // a step slower than the bar's redraw interval: the bar reads (folds) the losses after each step
+    const slow = { onBatchEnd: () => new Promise<void>((r) => setTimeout(r, 220)) };
+    const err = await Train.fit(trainer, state, data(9, 16).batch(4), { progress: 'bar', callbacks: slow }).then(() => undefined, (x: unknown) => x) as NonFiniteLossError;
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect([err.epoch, err.step]).toEqual([0, 2]);
+    free(err.state);
+  });
+
   it("nonFinite: 'warn' warns once per epoch and goes on; 'ignore' goes on silently", async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const { trainer, state } = setup();
