@@ -11,7 +11,7 @@ import { checkState } from './consumed.js';
 import { evaluate } from './evaluate.js';
 import { makeReporter, type ProgressMode } from './progress.js';
 import { capturePosition, openResume, orderCallbacks, restoredLoss, restoreMetrics, skipDone } from './resume.js';
-import { disposeReplaced, stepWith } from './step.js';
+import { disposeReplaced, stepWith, stepWithAsync, type StepResult } from './step.js';
 import type { Batch, Callbacks, Trainer, TrainState } from './types.js';
 
 /** Options of {@link fit}. */
@@ -132,27 +132,53 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     // the NaN check reads each fold of losses (those of steps b - pending .. b - 1), whether a
     // full window, the live bar's read or the epoch's end makes it
     lossMean.onFold = guard.hook(epoch, () => b - lossMean.pendingCount, () => state, history);
+    // with jit, each step's graph runs on a worker thread while the next batch is made here
+    const prefetch = Boolean(trainer.jit);
+    const iterator = items[Symbol.iterator]();
+    let ahead: IteratorResult<Batch<In, Y>> | undefined; // the next batch, made while a step ran
+    let aheadError: { error: unknown } | undefined;
+    let exhausted = false;
     try {
-      for (const batch of items) {
-        let loss: nx.Tensor;
-        const n = batchSize(batch);
-        try {
-          const r = stepWith(trainer, state, batch, {}, onPredictions);
-          state = r.state;
-          loss = r.loss;
-        } finally {
-          if (owned) nx.dispose(batch);
+      try {
+        for (let item = iterator.next(); !(exhausted = item.done === true); item = ahead ?? iterator.next()) {
+          ahead = undefined;
+          const batch = item.value;
+          let loss: nx.Tensor;
+          const n = batchSize(batch);
+          try {
+            let r: StepResult;
+            if (prefetch) {
+              const pending = stepWithAsync(trainer, state, batch, {}, onPredictions);
+              try {
+                ahead = iterator.next();
+              } catch (e) {
+                aheadError = { error: e }; // raised after this step, where fetching the batch would have raised it
+              }
+              r = await pending;
+            } else {
+              r = stepWith(trainer, state, batch, {}, onPredictions);
+            }
+            state = r.state;
+            loss = r.loss;
+          } finally {
+            if (owned) nx.dispose(batch);
+          }
+          lossMean.add(loss, n); // owns the loss, which stays alive until the next add
+          samples += n;
+          for (const c of batchHooks) {
+            const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
+            const p = c.onBatchEnd!({ epoch, batch: b, size: n, loss, state, stop, setState, position });
+            if (p) await p;
+          }
+          b++;
+          reporter?.batch(b, samples, () => lossMean.read());
+          if (stopped) break;
+          if (aheadError) throw aheadError.error;
         }
-        lossMean.add(loss, n); // owns the loss, which stays alive until the next add
-        samples += n;
-        for (const c of batchHooks) {
-          const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
-          const p = c.onBatchEnd!({ epoch, batch: b, size: n, loss, state, stop, setState, position });
-          if (p) await p;
-        }
-        b++;
-        reporter?.batch(b, samples, () => lossMean.read());
-        if (stopped) break;
+      } finally {
+        // a batch made ahead and not trained on (stopped, or a step failed), and the data's own cleanup
+        if (owned && ahead !== undefined && !ahead.done) nx.dispose(ahead.value);
+        if (!exhausted && ahead?.done !== true) iterator.return?.();
       }
       lossMean.flush();
       checkEpochHadBatches(fn, epoch, b, data);

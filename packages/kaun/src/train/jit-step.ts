@@ -9,7 +9,7 @@ import type { Tree } from '../ptree/index.js';
 import { stepCore, type StepOutputs } from './step-core.js';
 import type { AnyTrainer, Batch } from './types.js';
 
-type JittedStep = (vars: Vars, optState: Tree, batch: Batch<unknown, unknown>, key: nx.random.Key, withPreds: boolean) => StepOutputs;
+type JittedStep = nx.Jitted<[vars: Vars, optState: Tree, batch: Batch<unknown, unknown>, key: nx.random.Key, withPreds: boolean], StepOutputs>;
 
 const steps = new WeakMap<AnyTrainer, JittedStep>();
 

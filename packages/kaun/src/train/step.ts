@@ -45,14 +45,36 @@ export function stepWith<In, Out, Y>(
   trainer: Trainer<In, Out, Y>, state: TrainState, batch: Batch<In, Y>, options: StepOptions,
   onPredictions?: (preds: Tensor, target: Y) => void,
 ): StepResult {
-  const fn = 'Train.step';
-  if (batch === null || typeof batch !== 'object' || !('x' in batch) || !('y' in batch)) throw new KaunError(`${fn}: expected a batch {x, y}`);
-  const key = options.key ?? nx.random.foldIn(state.key, state.step % 0x100000000);
-  const { params, state: modelState, dtype } = state.vars;
-  const withPreds = onPredictions !== undefined;
+  const { key, withPreds } = stepInputs(state, batch, options, onPredictions);
   const out = trainer.jit
     ? jittedStep(trainer)(state.vars, state.optState, { x: batch.x, y: batch.y }, key, withPreds)
     : nx.scope(() => stepCore(trainer, state.vars, state.optState, batch, key, withPreds) as unknown as nx.Scoped) as unknown as StepOutputs;
+  return stepResult(state, batch, out, onPredictions);
+}
+
+/**
+ * As {@link stepWith}; with `trainer.jit` the graph runs on a worker thread (`callAsync` of
+ * nx.jit) and the promise settles when it is done, so the caller can prepare the next batch
+ * meanwhile. The state and batch passed in must stay alive until then. @internal
+ */
+export async function stepWithAsync<In, Out, Y>(
+  trainer: Trainer<In, Out, Y>, state: TrainState, batch: Batch<In, Y>, options: StepOptions,
+  onPredictions?: (preds: Tensor, target: Y) => void,
+): Promise<StepResult> {
+  if (!trainer.jit) return stepWith(trainer, state, batch, options, onPredictions);
+  const { key, withPreds } = stepInputs(state, batch, options, onPredictions);
+  const out = await jittedStep(trainer).callAsync(state.vars, state.optState, { x: batch.x, y: batch.y }, key, withPreds);
+  return stepResult(state, batch, out, onPredictions);
+}
+
+function stepInputs<Y>(state: TrainState, batch: Batch<unknown, Y>, options: StepOptions, onPredictions?: unknown): { key: nx.random.Key; withPreds: boolean } {
+  if (batch === null || typeof batch !== 'object' || !('x' in batch) || !('y' in batch)) throw new KaunError('Train.step: expected a batch {x, y}');
+  return { key: options.key ?? nx.random.foldIn(state.key, state.step % 0x100000000), withPreds: onPredictions !== undefined };
+}
+
+/** The new state from a step's outputs (the replaced tensors of the old one disposed); predictions to `onPredictions`. */
+function stepResult<Y>(state: TrainState, batch: Batch<unknown, Y>, out: StepOutputs, onPredictions?: (preds: Tensor, target: Y) => void): StepResult {
+  const { params, state: modelState, dtype } = state.vars;
   if (out.preds !== undefined) {
     try {
       onPredictions!(out.preds, batch.y);

@@ -226,3 +226,74 @@ describe('Train.make jit option', () => {
     nx.dispose([se.vars.params, se.vars.state, se.optState, sj.vars.params, sj.vars.state, sj.optState]);
   });
 });
+
+describe(`Train.fit with jit on ${nx.backendInfo().backend}: the next batch is made while a step runs`, () => {
+  /** A Data pipeline of `n` MLP batches of 16 (fit owns and disposes them); `pulls` counts the batches made. */
+  function counted(n: number, failAt?: number): { data: Data.Dataset<{ x: nx.Tensor; y: nx.Tensor }>; pulls: () => number } {
+    let pulls = 0;
+    const x = new Float32Array(n * 16 * 784).map((_, i) => Math.sin(i));
+    const y = Int32Array.from({ length: n * 16 }, (_, i) => i % 10);
+    const source = Data.fromArrays({ x: { data: x, shape: [n * 16, 784], dtype: 'float32' }, y: { data: y, shape: [n * 16], dtype: 'int32' } }).batch(16);
+    const data = source.map((b) => {
+      pulls++;
+      if (pulls === failAt) throw new Error(`batch ${pulls} cannot be read`);
+      return b;
+    });
+    return { data, pulls: () => pulls };
+  }
+  const make = () => {
+    const model = mlp();
+    const trainer = Train.make({ model, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy, jit: true });
+    return { trainer, state: Train.makeState(trainer, model.init({ key: nx.random.key(3) })) };
+  };
+  const free = (s: Train.TrainState) => nx.dispose([s.vars.params, s.vars.state, s.optState]);
+
+  it('equals stepping by hand with Train.step, batch for batch', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const a = make();
+    const { data } = counted(6);
+    const losses: number[] = [];
+    const r = await Train.fit(a.trainer, a.state, data, { progress: false, callbacks: { onBatchEnd: ({ loss }) => { losses.push(nx.item(loss) as number); } } });
+    const b = make();
+    let s = b.state;
+    const byHand: number[] = [];
+    for (const batch of counted(6).data.iterate(0)) {
+      const step = Train.step(b.trainer, s, batch);
+      s = step.state;
+      byHand.push(nx.item(step.loss) as number);
+      nx.dispose([step.loss, batch]);
+    }
+    expect(losses).toEqual(byHand);
+    expect(treeDiff(r.state.vars.params, s.vars.params)).toBe(0);
+    expect(r.state.step).toBe(6);
+    free(r.state);
+    free(s);
+  });
+
+  it('a callback that stops training: the batch made ahead is freed, nothing leaks', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { trainer, state } = make();
+    const { data, pulls } = counted(10);
+    const before = nx.memory().numTensors;
+    const r = await Train.fit(trainer, state, data, { epochs: 3, progress: false, callbacks: { onBatchEnd: ({ batch, stop }) => { if (batch === 2) stop(); } } });
+    expect(r.stopped).toBe(true);
+    expect(r.state.step).toBe(3);
+    expect(pulls()).toBe(4); // three trained on, one made ahead and freed
+    expect(r.history['loss']).toHaveLength(1);
+    free(r.state);
+    expect(nx.memory().numTensors).toBe(before - Ptree.leaves([state.vars.params, state.optState]).length);
+  });
+
+  it('data that fails while a step runs: that step completes (its callbacks run), then the data\'s error, nothing leaks', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { trainer, state } = make();
+    const { data } = counted(10, 4);
+    let kept: Train.TrainState | undefined;
+    const before = nx.memory().numTensors;
+    await expect(Train.fit(trainer, state, data, { progress: false, callbacks: { onBatchEnd: ({ state: s }) => { kept = s; } } })).rejects.toThrow(/batch 4 cannot be read/);
+    // as without prefetching: steps 1-3 ran with their callbacks, then making batch 4 failed;
+    // the state of the last step is the live one, everything else was freed
+    expect(kept!.step).toBe(3);
+    expect(nx.memory().numTensors - before).toBeLessThanOrEqual(Ptree.leaves([kept!.vars.params, kept!.optState]).length);
+  });
+});

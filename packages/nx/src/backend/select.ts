@@ -12,6 +12,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { BackendError } from '../errors.js';
 import { registerCpuKernels } from './kernels/cpu-kernels.js';
 import { nativeBinding, nativeInfo, type NativeInfo } from './native.js';
+import { registerTensorflowKernels } from './tensorflow-kernels.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 /** A backend nx can run on. */
@@ -104,6 +105,7 @@ async function activate(name: BackendName, forced: boolean): Promise<BackendInfo
       );
     }
     if (!(await tf.setBackend('tensorflow'))) throw new BackendError('nx: backend "tensorflow" failed to initialise');
+    registerTensorflowKernels();
     const binding = nativeBinding();
     if (!binding) throw new BackendError(`nx: ${r.pkg} registered a "tensorflow" backend without its native binding`);
     const native = nativeInfo(r.pkg, binding);

@@ -2,6 +2,7 @@
  * `nx.jit`: capture a function of tensors once, run it as one TensorFlow graph.
  * @module
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { TraceError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
@@ -9,8 +10,9 @@ import { foldIn, split, type Key } from '../random/key.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 import { setActiveTrace, activeTrace } from './hooks.js';
 import { hostValueOf, knownHostValue, makeHostScalar, rememberHostValue } from './host.js';
-import { handleOf, hasJit, nodeBackend, type JitBinding, type NodeBackend } from './native.js';
+import { handleOf, hasJit, nodeBackend, type HandleInfo, type JitBinding, type JitExtensions, type NodeBackend } from './native.js';
 import { encodeGraphDef } from './proto.js';
+import { l2CacheBytes } from './split-products.js';
 import { Trace, type HostDep, type TracedGraph } from './trace.js';
 import { describeChange, flatten, outputsOf, type Flat } from './tree.js';
 
@@ -35,6 +37,13 @@ const JIT_KEYS: OptionKeys<JitOptions> = { name: true, maxTraces: true, xla: tru
 export interface Jitted<A extends unknown[], R> {
   /** Calls the function: traced on a new signature, the captured graph otherwise. */
   (...args: A): R;
+  /**
+   * Calls the function and returns a promise of its result. A call that runs a captured graph
+   * runs it on a worker thread, so JavaScript goes on meanwhile (building the next batch, say);
+   * the arguments may be disposed before the promise settles. Calls that trace, and calls on
+   * backends without graphs, run as the plain call does and resolve at once.
+   */
+  callAsync(...args: A): Promise<R>;
   /** How many traces have been made so far (one per signature and set of host decisions). */
   readonly traces: number;
   /**
@@ -75,6 +84,14 @@ function eagerReason(): string | undefined {
   return undefined;
 }
 
+/** How traced graphs split matrix products (see splitProducts): into the CPU's cores (at most 4); not on a GPU. */
+function productSplit(backend: NodeBackend): { parts: number; l2Bytes: number } {
+  if (backend.binding.isUsingGpuDevice()) return { parts: 1, l2Bytes: 0 };
+  l2 ??= l2CacheBytes();
+  return { parts: Math.min(4, availableParallelism()), l2Bytes: l2 };
+}
+let l2: number | undefined;
+
 function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unknown, args: unknown[], flat: Flat): { result: unknown; graph: TracedGraph; captured: readonly number[]; rebuild: Compiled['rebuild'] } {
   const t = new Trace(where, backend);
   t.addArguments(flat.tensors, flat.keys);
@@ -91,7 +108,7 @@ function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unk
       return r as tf.TensorContainer;
     });
     const outs = outputsOf(where, result);
-    const graph = t.finish(outs.tensors);
+    const graph = t.finish(outs.tensors, productSplit(backend));
     // as later calls do, return new tensors: copies of arguments, closed-over tensors and repeats
     const seen = new Set<tf.Tensor>();
     const fresh = outs.tensors.map((x) => {
@@ -148,45 +165,85 @@ function guardValues(graph: TracedGraph, flat: Flat, hostValues: readonly number
   return graph.guards.map((g) => g.f(...g.deps.map((d) => depValue(d, flat, hostValues))));
 }
 
-function run(backend: NodeBackend, c: Compiled, flat: Flat, hostValues: readonly number[]): unknown {
+/**
+ * The input handles of a call of `c`: arguments, captured tensors, and the random samples and
+ * host scalars drawn for this call (new tensors, pushed on `temps`).
+ */
+function inputIds(backend: NodeBackend, c: Compiled, flat: Flat, hostValues: readonly number[], temps: Tensor[]): number[] {
   const { graph } = c;
-  const temps: Tensor[] = [];
   const ids: number[] = new Array(graph.inputs.length);
   for (const { arg, check } of graph.checks) check(flat.tensors[arg]!.dataSync() as TypedArray);
-  try {
-    graph.inputs.forEach((src, i) => {
-      switch (src.kind) {
-        case 'arg':
-          ids[i] = handleOf(backend, flat.tensors[src.tensor]!);
-          break;
-        case 'capture':
-          ids[i] = src.handle;
-          break;
-        case 'random': {
-          const t = tf.tensor(src.draw(deriveKey(flat.keys[src.key]!, src)), src.shape, src.dtype);
-          temps.push(t);
-          ids[i] = handleOf(backend, t);
-          break;
-        }
-        case 'host': {
-          const t = makeHostScalar('nx.hostScalar', hostValues[i]!, src.dtype);
-          temps.push(t);
-          ids[i] = handleOf(backend, t);
-          break;
-        }
+  graph.inputs.forEach((src, i) => {
+    switch (src.kind) {
+      case 'arg':
+        ids[i] = handleOf(backend, flat.tensors[src.tensor]!);
+        break;
+      case 'capture':
+        ids[i] = src.handle;
+        break;
+      case 'random': {
+        const t = tf.tensor(src.draw(deriveKey(flat.keys[src.key]!, src)), src.shape, src.dtype);
+        temps.push(t);
+        ids[i] = handleOf(backend, t);
+        break;
       }
-    });
-    const infos = backend.binding.executeOp(c.name, [], ids, graph.outputNames.length);
-    const outs = infos.map((info) => backend.createOutputTensor(info));
-    for (const [o, i] of graph.hostOutputs) rememberHostValue(outs[o]!, hostValues[i]!);
-    for (const [o, a] of graph.passOutputs) {
-      const v = knownHostValue(flat.tensors[a]!);
-      if (v !== undefined) rememberHostValue(outs[o]!, v);
+      case 'host': {
+        const t = makeHostScalar('nx.hostScalar', hostValues[i]!, src.dtype);
+        temps.push(t);
+        ids[i] = handleOf(backend, t);
+        break;
+      }
     }
-    return c.rebuild(outs);
+  });
+  return ids;
+}
+
+/** Host values the outputs of a call carry: host scalars passed through, and those of arguments passed through. */
+function outputHostValues(c: Compiled, flat: Flat, hostValues: readonly number[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [o, i] of c.graph.hostOutputs) out.push([o, hostValues[i]!]);
+  for (const [o, a] of c.graph.passOutputs) {
+    const v = knownHostValue(flat.tensors[a]!);
+    if (v !== undefined) out.push([o, v]);
+  }
+  return out;
+}
+
+/** The call's result from the graph's outputs. */
+function result(backend: NodeBackend, c: Compiled, infos: readonly HandleInfo[], hostOut: ReadonlyArray<[number, number]>): unknown {
+  const outs = infos.map((info) => backend.createOutputTensor(info));
+  for (const [o, v] of hostOut) rememberHostValue(outs[o]!, v);
+  return c.rebuild(outs);
+}
+
+function run(backend: NodeBackend, c: Compiled, flat: Flat, hostValues: readonly number[]): unknown {
+  const temps: Tensor[] = [];
+  try {
+    const ids = inputIds(backend, c, flat, hostValues, temps);
+    const infos = backend.binding.executeOp(c.name, [], ids, c.graph.outputNames.length);
+    return result(backend, c, infos, outputHostValues(c, flat, hostValues));
   } finally {
     for (const t of temps) t.dispose();
   }
+}
+
+/**
+ * As {@link run}, with the graph running on a worker thread (`jitRunAsync`): the inputs are
+ * referenced by the queued call, so this call's own temporaries are freed at once and the
+ * caller may dispose its arguments before the promise settles.
+ */
+async function runAsync(backend: NodeBackend, c: Compiled, flat: Flat, hostValues: readonly number[], runOnWorker: NonNullable<JitExtensions['jitRunAsync']>): Promise<unknown> {
+  const temps: Tensor[] = [];
+  let pending: Promise<HandleInfo[]>;
+  let hostOut: Array<[number, number]>;
+  try {
+    const ids = inputIds(backend, c, flat, hostValues, temps);
+    hostOut = outputHostValues(c, flat, hostValues);
+    pending = runOnWorker.call(backend.binding.raven, c.name, ids, c.graph.outputNames.length);
+  } finally {
+    for (const t of temps) t.dispose();
+  }
+  return result(backend, c, await pending, hostOut);
 }
 
 /**
@@ -235,24 +292,32 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
   let saidFull = false;
   let backendOfCache: NodeBackend | undefined;
 
-  const dispose = (): void => {
+  let pending = 0; // asynchronous calls in flight
+  const retired: Compiled[] = []; // disposed while calls were in flight: freed when they end
+  const free = (): void => {
     const b = backendOfCache?.binding;
-    for (const c of [...cache.values()].flat()) {
+    for (const c of retired.splice(0)) {
       if (b && hasJit(b)) b.raven.jitRemoveFunction(c.name);
       for (const h of c.captured) b?.deleteTensor(h);
     }
+  };
+  const dispose = (): void => {
+    retired.push(...[...cache.values()].flat());
     cache.clear();
     traces = 0;
+    if (pending === 0) free();
   };
 
-  const call = (...args: A): R => {
+  /** What a call does: a result already computed (eagerly, or by tracing), or a graph to run. */
+  type Plan = { value: R } | { backend: NodeBackend; c: Compiled; flat: Flat; hostValues: number[] };
+  const plan = (args: A): Plan => {
     const reason = eagerReason();
     if (reason !== undefined) {
       sayEagerOnce(reason);
-      return fn(...args);
+      return { value: fn(...args) };
     }
     // inside another trace the ops are recorded there; under a gradient tape they must run eagerly
-    if (activeTrace() !== undefined || tf.engine().state.gradientDepth > 0) return fn(...args);
+    if (activeTrace() !== undefined || tf.engine().state.gradientDepth > 0) return { value: fn(...args) };
     const backend = nodeBackend()!;
     if (backendOfCache !== undefined && backendOfCache !== backend) dispose();
     backendOfCache = backend;
@@ -263,14 +328,14 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
     for (const c of known) {
       const hostValues = hostInputValues(c.graph, flat);
       const values = guardValues(c.graph, flat, hostValues);
-      if (values.every((v, i) => Object.is(v, c.graph.guards[i]!.value))) return run(backend, c, flat, hostValues) as R;
+      if (values.every((v, i) => Object.is(v, c.graph.guards[i]!.value))) return { backend, c, flat, hostValues };
       decisions ??= `a host decision (nx.hostStatic) changed: ${JSON.stringify(c.graph.guards.map((g) => g.value))} -> ${JSON.stringify(values)}`;
     }
     const why = decisions ?? describeChange(lastSignature ?? [], flat.signature);
     if (traces >= maxTraces) {
       if (!saidFull) console.warn(`${where}: ${maxTraces} traces made (maxTraces); calls that need another run eagerly from now on (${why})`);
       saidFull = true;
-      return fn(...args);
+      return { value: fn(...args) };
     }
     if (traces > 0) console.warn(`${where}: tracing again (trace ${traces + 1} of at most ${maxTraces}) because ${why}`);
     const t = trace(where, backend, fn as (...a: unknown[]) => unknown, args, flat);
@@ -285,11 +350,30 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, options: JitO
     cache.set(signature, [...known, { name, graph: t.graph, captured: t.captured, rebuild: t.rebuild }]);
     traces++;
     lastSignature = flat.signature;
-    return t.result as R;
+    return { value: t.result as R };
+  };
+
+  const call = (...args: A): R => {
+    const p = plan(args);
+    return 'value' in p ? p.value : run(p.backend, p.c, p.flat, p.hostValues) as R;
+  };
+  const callAsync = async (...args: A): Promise<R> => {
+    const p = plan(args);
+    if ('value' in p) return p.value;
+    const onWorker = (p.backend.binding as JitBinding).raven.jitRunAsync;
+    if (onWorker === undefined) return run(p.backend, p.c, p.flat, p.hostValues) as R; // a binding built before jitRunAsync
+    pending++;
+    try {
+      return await runAsync(p.backend, p.c, p.flat, p.hostValues, onWorker) as R;
+    } finally {
+      pending--;
+      if (pending === 0) free();
+    }
   };
   finalizer.register(call, dispose);
   return Object.defineProperties(call, {
     traces: { get: () => traces },
     dispose: { value: dispose },
+    callAsync: { value: callAsync },
   }) as Jitted<A, R>;
 }

@@ -29,6 +29,7 @@ export interface Binding {
   createTensor(shape: number[], dtype: number, values: TypedArray | Uint8Array[]): number;
   tensorDataSync(id: number): TypedArray | BigInt64Array;
   deleteTensor(id: number): void;
+  isUsingGpuDevice(): boolean;
   TF_ATTR_STRING: number;
   TF_ATTR_INT: number;
   TF_ATTR_FLOAT: number;
@@ -51,6 +52,11 @@ export interface JitExtensions {
   jitFunctionDef(name: string): Uint8Array;
   /** The device whose memory holds a tensor (its backing device). */
   jitDeviceOf(id: number): string;
+  /**
+   * Runs a registered function on a worker thread; resolves with its outputs as `executeOp`
+   * returns them. Absent from bindings built before it existed.
+   */
+  jitRunAsync?(name: string, inputIds: number[], numOutputs: number): Promise<HandleInfo[]>;
 }
 
 /** The tfjs-node backend object (`NodeJSKernelBackend`), as far as jit uses it. */

@@ -14,6 +14,7 @@ import type { KeyStep, TraceHooks } from './hooks.js';
 import { checkStatic, hostValueOf, makeHostScalar } from './host.js';
 import { handleOf, type Binding, type HandleInfo, type NodeBackend, type OpAttr } from './native.js';
 import { DT, type Attr, type NodeDef } from './proto.js';
+import { splitProducts } from './split-products.js';
 
 /** An output of a recorded node. */
 interface Ref {
@@ -313,8 +314,12 @@ export class Trace implements TraceHooks {
     return false;
   }
 
-  /** The graph of the recorded ops from the inputs to `outputs`, unused ops left out. */
-  finish(outputs: readonly Tensor[]): TracedGraph {
+  /**
+   * The graph of the recorded ops from the inputs to `outputs`, unused ops left out; with
+   * `split.parts` of 2 or more, the matrix products oneDNN would run on one thread split by rows
+   * into that many (see {@link splitProducts}).
+   */
+  finish(outputs: readonly Tensor[], split: { parts: number; l2Bytes: number } = { parts: 1, l2Bytes: 0 }): TracedGraph {
     const refs = outputs.map((t) => this.#refOf(handleOf(this.#backend, t)));
     const hostOutputs = new Map<number, number>();
     const passOutputs = new Map<number, number>();
@@ -343,9 +348,13 @@ export class Trace implements TraceHooks {
       for (const i of this.#nodes[n]!.def.inputs) stack.push(Number(i.slice(1, i.indexOf(':'))));
     }
     for (const { ref } of this.#inputs) keep.add(ref.node);
-    const nodes = this.#nodes.filter((n, i) => keep.has(i) && n.def.op !== 'NoOp').map((n) => n.def);
+    const kept = this.#nodes.filter((n, i) => keep.has(i) && n.def.op !== 'NoOp').map((n) => n.def);
+    const shapeOf = (input: string): readonly number[] | undefined => {
+      const m = /^n(\d+):(\d+)$/.exec(input);
+      return m ? this.#nodes[Number(m[1])]?.outputs[Number(m[2])]?.shape : undefined;
+    };
     return {
-      nodes,
+      nodes: splitProducts(kept, shapeOf, split.parts, split.l2Bytes),
       inputNames: this.#inputs.map(({ ref }) => refName(ref)),
       inputs: this.#inputs.map(({ source }) => source),
       outputNames: outRefs.map(refName),
