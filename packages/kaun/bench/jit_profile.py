@@ -103,7 +103,8 @@ def time_tf(m, k, n, ta, tb, chain=10, runs=40):
     def f(xs):
         prev = tf.zeros([])
         for x in xs:  # a serial chain: each product waits for the one before
-            prev = tf.raw_ops.BatchMatMulV2(x=x + prev * 0, y=w, adj_x=ta, adj_y=tb)[0, 0]
+            # MatMul: the op nx issues for two matrices (nx/src/backend/tensorflow-kernels.ts)
+            prev = tf.raw_ops.MatMul(a=x + prev * 0, b=w, transpose_a=ta, transpose_b=tb)[0, 0]
         return prev
 
     f(xs)

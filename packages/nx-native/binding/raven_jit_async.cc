@@ -20,14 +20,20 @@
 
 namespace {
 
+// One call in flight; owns its op and status (freed with it).
 struct Call {
   TFE_Op *op = nullptr;
-  TF_Status *status = nullptr;
+  TF_Status *status = TF_NewStatus();
   std::vector<TFE_TensorHandle *> outputs;
   int num_outputs = 0;
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
   std::string name;
+
+  ~Call() {
+    if (op != nullptr) TFE_DeleteOp(op);
+    TF_DeleteStatus(status);
+  }
 };
 
 void Execute(napi_env, void *data) {
@@ -74,8 +80,6 @@ void Complete(napi_env env, napi_status work_status, void *data) {
     }
   }
   napi_delete_async_work(env, call->work);
-  TFE_DeleteOp(call->op);
-  TF_DeleteStatus(call->status);
   delete call;
 }
 
@@ -103,11 +107,8 @@ napi_value RunAsync(napi_env env, napi_callback_info info) {
 
   auto *call = new Call();
   call->name = name;
-  call->status = TF_NewStatus();
   call->op = TFE_NewOp(ctx, name.c_str(), call->status);
   if (!raven::CheckStatus(env, call->status, "jitRunAsync")) {
-    if (call->op != nullptr) TFE_DeleteOp(call->op);
-    TF_DeleteStatus(call->status);
     delete call;
     return nullptr;
   }
@@ -122,8 +123,6 @@ napi_value RunAsync(napi_env env, napi_callback_info info) {
     }
     if (handle != nullptr) TFE_OpAddInput(call->op, handle, call->status);
     if (handle == nullptr || !raven::CheckStatus(env, call->status, "jitRunAsync")) {
-      TFE_DeleteOp(call->op);
-      TF_DeleteStatus(call->status);
       delete call;
       return nullptr;
     }
@@ -137,8 +136,6 @@ napi_value RunAsync(napi_env env, napi_callback_info info) {
       napi_queue_async_work(env, call->work) != napi_ok) {
     Reject(env, call->deferred, "jitRunAsync: could not queue the call of " + name);
     if (call->work != nullptr) napi_delete_async_work(env, call->work);
-    TFE_DeleteOp(call->op);
-    TF_DeleteStatus(call->status);
     delete call;
   }
   return promise;

@@ -3,7 +3,7 @@
  * - `BatchMatMul` of two matrices (both operands rank 2) runs TensorFlow's `MatMul` instead of
  *   `BatchMatMulV2`, which tfjs-node issues for every product. Same result; TensorFlow 2.21's
  *   oneDNN `BatchMatMulV2` costs 40-65 us for a 128x10x128 product where `MatMul` takes 12-20 us
- *   (measured on a 2-core build machine, `packages/kaun/bench/jit-profile.ts`), and small models'
+ *   (a chain of products in one `tf.function` of TensorFlow 2.21, on a 2-core build machine), and small models'
  *   steps are mostly such products. Eager ops and `nx.jit` graphs (which record the ops the
  *   kernels issue) both get it; batched products keep `BatchMatMulV2`.
  * @module

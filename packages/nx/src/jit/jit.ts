@@ -84,13 +84,14 @@ function eagerReason(): string | undefined {
   return undefined;
 }
 
+let l2: number | undefined; // this machine's L2 cache, read once
+
 /** How traced graphs split matrix products (see splitProducts): into the CPU's cores (at most 4); not on a GPU. */
 function productSplit(backend: NodeBackend): { parts: number; l2Bytes: number } {
   if (backend.binding.isUsingGpuDevice()) return { parts: 1, l2Bytes: 0 };
   l2 ??= l2CacheBytes();
   return { parts: Math.min(4, availableParallelism()), l2Bytes: l2 };
 }
-let l2: number | undefined;
 
 function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unknown, args: unknown[], flat: Flat): { result: unknown; graph: TracedGraph; captured: readonly number[]; rebuild: Compiled['rebuild'] } {
   const t = new Trace(where, backend);
