@@ -10,7 +10,10 @@ into a graph, feeds inputs of the recorded shapes and runs it in a TensorFlow se
   best of 3 each.
 Prints one JSON object.
 
-    python jit_profile.py FUNCTION_DEF_FILE
+    python jit_profile.py FUNCTION_DEF_FILE [OP_LIBRARY]
+
+OP_LIBRARY: a TensorFlow op library with the custom ops the graph uses (nx's fused Adam update),
+loaded before the graph is imported.
 """
 import collections
 import json
@@ -130,6 +133,8 @@ def time_torch(m, k, n, ta, tb, threads, runs=1000):
 
 
 def main():
+    if len(sys.argv) > 2:
+        tf.load_op_library(sys.argv[2])
     fdef = function_pb2.FunctionDef()
     with open(sys.argv[1], "rb") as f:
         fdef.ParseFromString(f.read())

@@ -36,6 +36,7 @@ export * from './ops/indexing.js';
 export * from './ops/linalg.js';
 export * from './ops/einsum.js';
 export * from './ops/nn.js';
+export * from './ops/adam-update.js';
 export * from './ops/memory.js';
 export * from './ops/convert.js';
 export * from './grad/autodiff.js';

@@ -29,7 +29,8 @@ const ADAM_KEYS: nx.OptionKeys<ScaleByAdamOptions> = { b1: true, b2: true, eps: 
  * `update = (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)`, as `torch.optim.Adam`
  * (eps is added to the bias-corrected root, not inside it). It is evaluated as
  * `m / (sqrt(v) + eps sqrt(1 - b2^t)) * (sqrt(1 - b2^t) / (1 - b1^t))`, the same value with one
- * kernel fewer per parameter (it agrees with PyTorch's order to float32 rounding). Chain with
+ * kernel fewer per parameter (it agrees with PyTorch's order to float32 rounding); each leaf is one
+ * `nx.adamUpdate` (one fused kernel on the native CPU backend). Chain with
  * `scaleByLearningRate` to get Adam (that is what {@link adam} does).
  *
  * State: `{count, mu, nu}`: `count` an int32 scalar (updates done so far), `mu` and `nu` trees
@@ -50,11 +51,6 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
         const { leaves: gs, rebuild } = Ptree.flatten(grads);
         const ms = leavesLike(fn, 'the state mu', gs, s['mu']!);
         const vs = leavesLike(fn, 'the state nu', gs, s['nu']!);
-        // host-side scalars, uploaded once per update and shared by every leaf
-        const cB1 = nx.scalar(b1);
-        const c1mB1 = nx.scalar(1 - b1);
-        const cB2 = nx.scalar(b2);
-        const c1mB2 = nx.scalar(1 - b2);
         // bias corrections of update t = count + 1, computed on the host from the count
         const cEps = countScalar(fn, s['count'], (c) => eps * Math.sqrt(1 - b2 ** (c + 1)));
         const cStep = countScalar(fn, s['count'], (c) => Math.sqrt(1 - b2 ** (c + 1)) / (1 - b1 ** (c + 1)));
@@ -62,16 +58,11 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Optimizer {
         const nu: Tensor[] = [];
         const ups: Tensor[] = [];
         for (let i = 0; i < gs.length; i++) {
-          const g = gs[i]!;
-          // one scope per leaf: its temporaries are freed before the next leaf (peak memory)
-          const [m, v, up] = nx.scope(() => {
-            const m1 = nx.add(nx.mul(ms[i]!, cB1), nx.mul(g, c1mB1));
-            const v1 = nx.add(nx.mul(vs[i]!, cB2), nx.mul(nx.square(g), c1mB2));
-            return [m1, v1, nx.mul(nx.div(m1, nx.add(nx.sqrt(v1), cEps)), cStep)];
-          });
-          ups.push(up!);
-          mu.push(m!);
-          nu.push(v!);
+          // one fused kernel per leaf on the native CPU backend, its elementwise ops elsewhere
+          const r = nx.adamUpdate(gs[i]!, ms[i]!, vs[i]!, { b1, b2, epsHat: cEps, stepScale: cStep });
+          ups.push(r.update);
+          mu.push(r.mu);
+          nu.push(r.nu);
         }
         return { updates: rebuild(ups), state: { count: nextCount(fn, s['count']), mu: rebuild(mu), nu: rebuild(nu) } as Tree };
       });

@@ -102,6 +102,29 @@ describe('Optim aliases against the torch.optim formulas', () => {
     close(runLibrary(Optim.adam({ lr, b1, b2, eps, weightDecay: wd }), 4), expected);
   });
 
+  // on the native CPU backend each leaf's moments are one fused TensorFlow op (nx.adamUpdate);
+  // the formulas above are then checked through that op
+  it.runIf(nx.backendInfo().backend === 'tensorflow' && !nx.backendInfo().tensorflow?.gpu)('adam and adamw update each leaf with one RavenAdamUpdate op on the native CPU backend', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const backend = tf.backend() as unknown as { binding: { executeOp(name: string, ...rest: unknown[]): unknown } };
+    const binding = backend.binding;
+    for (const opt of [Optim.adam({ lr: 0.1 }), Optim.adamw({ lr: 0.1, weightDecay: 0.01 })]) {
+      const params: Ptree.Tree = { a: nx.fromArray([1, 2]), b: [nx.fromArray([[3, 4, 5]])] };
+      const state = opt.init(params);
+      const seen: string[] = [];
+      backend.binding = Object.create(binding, { executeOp: { value: (name: string, ...rest: unknown[]) => (seen.push(name), binding.executeOp(name, ...rest)) } }) as typeof binding;
+      let r: ReturnType<Optim.Optimizer['update']>;
+      try {
+        r = opt.update(params, state, params);
+      } finally {
+        backend.binding = binding;
+      }
+      expect(seen.filter((o) => o === 'RavenAdamUpdate')).toHaveLength(2);
+      expect(seen).not.toContain('Sqrt');
+      Ptree.dispose([params, state, r.updates, r.state]);
+    }
+  });
+
   for (const nesterov of [false, true]) {
     it(`sgd with momentum${nesterov ? ' (nesterov)' : ''} and weight decay matches torch.optim.SGD`, () => {
       const lr = 0.1, mom = 0.9, wd = 0.01;

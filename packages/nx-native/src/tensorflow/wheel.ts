@@ -21,6 +21,8 @@ import { describeFolder, hasTensorflowLibraries, type TensorflowInstall } from '
 const WANTED: readonly RegExp[] = [
   /^tensorflow\/libtensorflow_(cc|framework)\.so\.2$/,
   /^tensorflow\/include\/tensorflow\/c\//,
+  // kernels.h (custom ops registered through the C API) includes one header from here
+  /^tensorflow\/include\/tensorflow\/core\/common_runtime\/next_pluggable_device\/c\//,
   /^tensorflow\/include\/tensorflow\/core\/platform\//,
   /^tensorflow\/include\/tensorflow\/core\/public\//,
   /^tensorflow\/include\/tsl\//,
@@ -85,9 +87,14 @@ async function unpack(wheel: string, dest: string): Promise<number> {
   return count;
 }
 
+/** Names the set of entries unpacked, so that an unpack made with another set is not reused. */
+const WANTED_KEY = createHash('sha256').update(WANTED.map(String).join('\n')).digest('hex').slice(0, 8);
+
 /**
- * The TensorFlow of a wheel file, unpacked into `<cacheDir>/tensorflow/<wheel>-<sha>` on first
- * use (into a temporary folder renamed when complete, so an interrupted unpack is never used).
+ * The TensorFlow of a wheel file, unpacked into `<cacheDir>/tensorflow/<wheel>-<sha>-<entries>` on
+ * first use (into a temporary folder renamed when complete, so an interrupted unpack is never
+ * used); `<entries>` changes with the list of entries unpacked, so a cache made by an installer
+ * that unpacked fewer headers is not used for a build that needs more.
  * @param log - receives one line per step.
  * @internal
  */
@@ -95,7 +102,7 @@ export async function fromWheel(wheel: string, cacheDir: string, log: (line: str
   if (!existsSync(wheel) || !statSync(wheel).isFile()) throw new NativeInstallError('bad-path', `${wheel}: no such wheel file`);
   log(`hashing ${wheel}`);
   const sha = await sha256File(wheel);
-  const root = join(cacheDir, 'tensorflow', `${basename(wheel, '.whl')}-${sha.slice(0, 16)}`);
+  const root = join(cacheDir, 'tensorflow', `${basename(wheel, '.whl')}-${sha.slice(0, 16)}-${WANTED_KEY}`);
   const libDir = join(root, 'tensorflow');
   if (!existsSync(join(root, '.complete'))) {
     const partial = `${root}.partial-${process.pid}`;

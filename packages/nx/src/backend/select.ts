@@ -105,8 +105,8 @@ async function activate(name: BackendName, forced: boolean): Promise<BackendInfo
       );
     }
     if (!(await tf.setBackend('tensorflow'))) throw new BackendError('nx: backend "tensorflow" failed to initialise');
-    registerTensorflowKernels();
     const binding = nativeBinding();
+    registerTensorflowKernels(binding);
     if (!binding) throw new BackendError(`nx: ${r.pkg} registered a "tensorflow" backend without its native binding`);
     const native = nativeInfo(r.pkg, binding);
     return {

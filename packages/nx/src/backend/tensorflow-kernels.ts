@@ -6,14 +6,20 @@
  *   (a chain of products in one `tf.function` of TensorFlow 2.21, on a 2-core build machine), and small models'
  *   steps are mostly such products. Eager ops and `nx.jit` graphs (which record the ops the
  *   kernels issue) both get it; batched products keep `BatchMatMulV2`.
+ * - `RavenAdamUpdate` (`nx.adamUpdate`): Adam's moment update as one TensorFlow op, which the
+ *   binding `raven-nx-native` builds registers with TensorFlow (`packages/nx-native/binding/raven_adam.cc`).
+ *   Only on the CPU: on a GPU the op would pull the tensors to the host, so `nx.adamUpdate` runs
+ *   its elementwise ops there.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { NativeBinding } from './native.js';
 
 /** The part of tfjs-node's `NodeJSKernelBackend` these kernels use. */
 interface NodeKernelBackend {
-  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number };
+  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_FLOAT: number };
   executeSingleOutput(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[]): tf.TensorInfo;
+  executeMultipleOutputs(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[], numOutputs: number): tf.TensorInfo[];
 }
 
 interface BatchMatMulArgs {
@@ -23,6 +29,9 @@ interface BatchMatMulArgs {
 }
 
 let registered = false;
+
+/** The TF.js kernel of `nx.adamUpdate` on this backend, named as the TensorFlow op it runs. @internal */
+export const ADAM_UPDATE_KERNEL = 'RavenAdamUpdate';
 
 /** `BatchMatMul`: two float32 matrices go through `MatMul`, anything else through `original`. */
 function batchMatMul(original: tf.KernelFunc): tf.KernelFunc {
@@ -38,14 +47,53 @@ function batchMatMul(original: tf.KernelFunc): tf.KernelFunc {
   }) as unknown as tf.KernelFunc;
 }
 
+interface AdamUpdateArgs {
+  inputs: { grad: tf.TensorInfo; mu: tf.TensorInfo; nu: tf.TensorInfo; epsHat: tf.TensorInfo; stepScale: tf.TensorInfo };
+  backend: NodeKernelBackend;
+  attrs: { b1: number; oneMinusB1: number; b2: number; oneMinusB2: number };
+}
+
+/** `RavenAdamUpdate`: the binding's fused op, three outputs. */
+function adamUpdate(args: AdamUpdateArgs): tf.TensorInfo[] {
+  const { grad, mu, nu, epsHat, stepScale } = args.inputs;
+  const f = args.backend.binding.TF_ATTR_FLOAT;
+  const { b1, oneMinusB1, b2, oneMinusB2 } = args.attrs;
+  return args.backend.executeMultipleOutputs(ADAM_UPDATE_KERNEL, [
+    { name: 'b1', type: f, value: b1 },
+    { name: 'one_minus_b1', type: f, value: oneMinusB1 },
+    { name: 'b2', type: f, value: b2 },
+    { name: 'one_minus_b2', type: f, value: oneMinusB2 },
+  ], [grad, mu, nu, epsHat, stepScale], 3);
+}
+
+/**
+ * Registers the binding's fused ops with TensorFlow and their TF.js kernels, when the binding
+ * has them (built by a `raven-nx-native` that knows them) and ops run on the CPU. A binding that
+ * fails to register them only loses the speed: `nx.adamUpdate` then runs its elementwise ops.
+ */
+function registerFusedKernels(binding: NativeBinding): void {
+  const register = binding.raven?.['registerFusedOps'];
+  if (typeof register !== 'function' || binding.isUsingGpuDevice()) return;
+  let names: string[];
+  try {
+    names = (register as () => string[])();
+  } catch {
+    return;
+  }
+  if (names.includes(ADAM_UPDATE_KERNEL) && tf.getKernel(ADAM_UPDATE_KERNEL, 'tensorflow') === undefined) {
+    tf.registerKernel({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'tensorflow', kernelFunc: adamUpdate as unknown as tf.KernelFunc });
+  }
+}
+
 /**
  * Registers nx's kernels for the `tensorflow` backend, wrapping tfjs-node's; later calls do
- * nothing. Called right after that backend is activated.
+ * nothing. Called right after that backend is activated, with its binding.
  * @internal
  */
-export function registerTensorflowKernels(): void {
+export function registerTensorflowKernels(binding: NativeBinding | undefined): void {
   if (registered) return;
   registered = true;
+  if (binding) registerFusedKernels(binding);
   const original = tf.getKernel('BatchMatMul', 'tensorflow');
   if (original === undefined) return; // a tfjs-node without it: nothing to improve
   tf.unregisterKernel('BatchMatMul', 'tensorflow');

@@ -11,6 +11,7 @@ import type { Tensor, TypedArray } from '../tensor.js';
 import { setActiveTrace, activeTrace } from './hooks.js';
 import { hostValueOf, knownHostValue, makeHostScalar, rememberHostValue } from './host.js';
 import { handleOf, hasJit, nodeBackend, type HandleInfo, type JitBinding, type JitExtensions, type NodeBackend } from './native.js';
+import { expandFusedOps } from './expand-fused.js';
 import { encodeGraphDef } from './proto.js';
 import { l2CacheBytes } from './split-products.js';
 import { Trace, type HostDep, type TracedGraph } from './trace.js';
@@ -133,9 +134,11 @@ function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unk
 }
 
 function register(where: string, binding: JitBinding, name: string, graph: TracedGraph, xla: boolean): void {
-  const bytes = encodeGraphDef(graph.nodes, binding.raven.jitGraphDefVersion());
+  // XLA compiles standard ops only: nx's fused ops (CPU kernels of the binding) go back to them
+  const { nodes, outputNames } = xla ? expandFusedOps(graph.nodes, graph.outputNames) : graph;
+  const bytes = encodeGraphDef(nodes, binding.raven.jitGraphDefVersion());
   try {
-    binding.raven.jitRegisterFunction(bytes, name, graph.inputNames, graph.outputNames, xla);
+    binding.raven.jitRegisterFunction(bytes, name, graph.inputNames, outputNames, xla);
   } catch (e) {
     throw new TraceError(`${where}: TensorFlow did not accept the traced graph (${graph.nodes.length} ops): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as nx from '@raven/nx';
 import { describe, expect, it } from 'vitest';
+import { opsRun } from '../_native.js';
 
 const native = nx.backendInfo().backend === 'tensorflow';
 
@@ -32,26 +33,6 @@ function maxAbsDiff(t: tf.Tensor, want: number[][]): number {
   let d = 0;
   want.forEach((row, i) => row.forEach((v, j) => { d = Math.max(d, Math.abs(got[i]![j]! - v)); }));
   return d;
-}
-
-/** The TensorFlow ops tfjs-node's binding executes while `f` runs (the backend's binding swapped for a recorder, as nx.jit's trace does). */
-function opsRun(f: () => void): string[] {
-  type Binding = { executeOp(name: string, ...rest: unknown[]): unknown };
-  const backend = tf.backend() as unknown as { binding: Binding };
-  const binding = backend.binding;
-  const names: string[] = [];
-  // the binding's own properties are read-only: shadow executeOp in a derived object
-  const executeOp = (name: string, ...rest: unknown[]): unknown => {
-    names.push(name);
-    return binding.executeOp(name, ...rest);
-  };
-  backend.binding = Object.create(binding, { executeOp: { value: executeOp } }) as Binding;
-  try {
-    f();
-  } finally {
-    backend.binding = binding;
-  }
-  return names;
 }
 
 describe(`matrix products on ${nx.backendInfo().backend}`, () => {

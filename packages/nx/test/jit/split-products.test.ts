@@ -6,11 +6,11 @@
  * at least 2 cores).
  */
 import { availableParallelism } from 'node:os';
-import * as tf from '@tensorflow/tfjs-core';
 import * as nx from '@raven/nx';
 import { describe, expect, it } from 'vitest';
 import { DT, type NodeDef } from '../../src/jit/proto.js';
 import { splitProducts } from '../../src/jit/split-products.js';
+import { registeredFunctionDefText } from '../_native.js';
 
 const MiB = 1024 * 1024;
 const native = nx.backendInfo().backend === 'tensorflow';
@@ -91,18 +91,9 @@ describe.skipIf(!native)('split products in jitted functions (native backend)', 
         nx.dispose([r.value, r.grad]);
       }
       nx.dispose([eager.value, eager.grad]);
-      // the FunctionDef nx.jit registered (named raven_jit_<n>_<name>), as TensorFlow holds it
-      const raven = (tf.backend() as unknown as { binding: { raven: { jitFunctionDef(name: string): Uint8Array } } }).binding.raven;
-      let def: Uint8Array | undefined;
-      for (let n = 0; n < 10_000 && def === undefined; n++) {
-        try {
-          def = raven.jitFunctionDef(`raven_jit_${n}_splitProductsTest`);
-        } catch {
-          // another number
-        }
-      }
+      const def = registeredFunctionDefText('splitProductsTest');
       expect(def).toBeDefined();
-      text = Buffer.from(def!).toString('latin1');
+      text = def!;
     } finally {
       jf.dispose();
       nx.dispose([x, w]);
