@@ -9,8 +9,11 @@
 // (registration at load, no Node-API): `tf.load_op_library` loads it into Python's TensorFlow,
 // which is how `packages/kaun/bench/jit-profile.ts` profiles graphs that hold the op.
 //
-// `RavenAdamUpdate(grad, mu, nu, eps_hat, step_scale; b1, one_minus_b1, b2, one_minus_b2)`, all
-// float32, `eps_hat` and `step_scale` scalars, returns `(new_mu, new_nu, update)`:
+// `RavenAdamUpdate(grad, mu, nu, eps_hat, step_scale; N, b1, one_minus_b1, b2, one_minus_b2)`, all
+// float32, `eps_hat` and `step_scale` scalars, returns `(new_mu, new_nu, update)`, where `grad` is
+// N tensors: the gradient itself (N = 1, its shape that of `mu`), or the gradient's blocks of rows
+// in order (N > 1: the blocks concatenated along axis 0 make the gradient; `nx.jit` feeds the row
+// blocks of a split matrix product straight in, without concatenating them):
 //
 //   new_mu = mu * b1 + grad * one_minus_b1
 //   new_nu = nu * b2 + (grad * grad) * one_minus_b2
@@ -62,7 +65,9 @@ struct Tensor {
 
 void AdamShape(TF_ShapeInferenceContext *ctx, TF_Status *status) {
   TF_ShapeHandle *shape = TF_NewShapeHandle();
-  TF_ShapeInferenceContextGetInput(ctx, 0, shape, status);
+  // inputs: N gradient blocks, mu, nu, eps_hat, step_scale: the outputs are shaped like mu
+  const int mu = static_cast<int>(TF_ShapeInferenceContextNumInputs(ctx)) - 4;
+  TF_ShapeInferenceContextGetInput(ctx, mu, shape, status);
   for (int i = 0; i < 3 && TF_GetCode(status) == TF_OK; i++) TF_ShapeInferenceContextSetOutput(ctx, i, shape, status);
   TF_DeleteShapeHandle(shape);
 }
@@ -79,16 +84,17 @@ void *AdamCreate(TF_OpKernelConstruction *ctx) {
 
 void AdamDelete(void *kernel) { delete static_cast<AdamAttrs *>(kernel); }
 
-// Elements [begin, end) of the update. Each step rounds to float32 as the separate kernels do:
-// C++17 without -ffp-contract=fast does not fuse a * b + c into one rounding.
-void AdamRange(const AdamAttrs &a, float eps_hat, float step_scale, const float *g, const float *m, const float *v, float *m_out,
-               float *v_out, float *u_out, int64_t begin, int64_t end) {
+// Elements [begin, end) of the update; `g` holds the gradient from element `g_first` on. Each step
+// rounds to float32 as the separate kernels do: C++17 without -ffp-contract=fast does not fuse
+// a * b + c into one rounding.
+void AdamRange(const AdamAttrs &a, float eps_hat, float step_scale, const float *g, int64_t g_first, const float *m, const float *v,
+               float *m_out, float *v_out, float *u_out, int64_t begin, int64_t end) {
   int64_t i = begin;
 #if defined(__SSE2__)
   const __m128 b1 = _mm_set1_ps(a.b1), c1 = _mm_set1_ps(a.one_minus_b1), b2 = _mm_set1_ps(a.b2), c2 = _mm_set1_ps(a.one_minus_b2);
   const __m128 eps = _mm_set1_ps(eps_hat), scale = _mm_set1_ps(step_scale);
   for (; i + 4 <= end; i += 4) {
-    const __m128 gi = _mm_loadu_ps(g + i);
+    const __m128 gi = _mm_loadu_ps(g + (i - g_first));
     const __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), b1), _mm_mul_ps(gi, c1));
     const __m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), b2), _mm_mul_ps(_mm_mul_ps(gi, gi), c2));
     _mm_storeu_ps(m_out + i, mi);
@@ -97,7 +103,7 @@ void AdamRange(const AdamAttrs &a, float eps_hat, float step_scale, const float 
   }
 #endif
   for (; i < end; i++) {
-    const float gi = g[i];
+    const float gi = g[i - g_first];
     const float mi = m[i] * a.b1 + gi * a.one_minus_b1;
     const float vi = v[i] * a.b2 + (gi * gi) * a.one_minus_b2;
     m_out[i] = mi;
@@ -115,49 +121,75 @@ void Fail(TF_OpKernelContext *ctx, TF_Code code, const std::string &message) {
 void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
   const AdamAttrs &a = *static_cast<AdamAttrs *>(kernel);
   Status status;
-  Tensor in[5];
-  for (int i = 0; i < 5; i++) {
+  const int blocks = TF_NumInputs(ctx) - 4;  // the gradient's blocks, then mu, nu, eps_hat, step_scale
+  std::vector<Tensor> in(blocks + 4);
+  for (int i = 0; i < blocks + 4; i++) {
     TF_GetInput(ctx, i, &in[i].t, status.s);
     if (!status.ok()) return TF_OpKernelContext_Failure(ctx, status.s);
   }
-  const int rank = TF_NumDims(in[0].t);
+  TF_Tensor *mu = in[blocks].t, *nu = in[blocks + 1].t, *eps = in[blocks + 2].t, *scale = in[blocks + 3].t;
+  const int rank = TF_NumDims(mu);
   std::vector<int64_t> dims(rank);
-  for (int d = 0; d < rank; d++) dims[d] = TF_Dim(in[0].t, d);
-  for (int i = 1; i < 3; i++) {
-    bool same = TF_NumDims(in[i].t) == rank;
-    for (int d = 0; same && d < rank; d++) same = TF_Dim(in[i].t, d) == dims[d];
-    if (!same) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": grad, mu and nu must have the same shape");
+  for (int d = 0; d < rank; d++) dims[d] = TF_Dim(mu, d);
+  auto same_shape = [&](TF_Tensor *t, int from) {
+    bool same = TF_NumDims(t) == rank;
+    for (int d = from; same && d < rank; d++) same = TF_Dim(t, d) == dims[d];
+    return same;
+  };
+  if (!same_shape(nu, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": mu and nu must have the same shape");
+  if (blocks == 1 && !same_shape(in[0].t, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": grad, mu and nu must have the same shape");
+  if (blocks > 1) {
+    int64_t rows = 0;
+    for (int b = 0; b < blocks; b++) {
+      if (rank == 0 || !same_shape(in[b].t, 1)) {
+        return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": the gradient's blocks must be row blocks of a tensor shaped like mu");
+      }
+      rows += TF_Dim(in[b].t, 0);
+    }
+    if (rows != dims[0]) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": the gradient's blocks must have as many rows in all as mu");
   }
-  if (TF_TensorElementCount(in[3].t) != 1 || TF_TensorElementCount(in[4].t) != 1) {
+  if (TF_TensorElementCount(eps) != 1 || TF_TensorElementCount(scale) != 1) {
     return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": eps_hat and step_scale must be scalars");
   }
-  const int64_t n = TF_TensorElementCount(in[0].t);
+  const int64_t n = TF_TensorElementCount(mu);
   Tensor out[3];
   for (int i = 0; i < 3; i++) {
     out[i].t = TF_AllocateOutput(ctx, i, TF_FLOAT, dims.data(), rank, static_cast<size_t>(n) * sizeof(float), status.s);
     if (!status.ok()) return TF_OpKernelContext_Failure(ctx, status.s);
   }
   if (n == 0) return;
-  const float eps_hat = *static_cast<const float *>(TF_TensorData(in[3].t));
-  const float step_scale = *static_cast<const float *>(TF_TensorData(in[4].t));
-  const auto *g = static_cast<const float *>(TF_TensorData(in[0].t));
-  const auto *m = static_cast<const float *>(TF_TensorData(in[1].t));
-  const auto *v = static_cast<const float *>(TF_TensorData(in[2].t));
+  const float eps_hat = *static_cast<const float *>(TF_TensorData(eps));
+  const float step_scale = *static_cast<const float *>(TF_TensorData(scale));
+  const auto *m = static_cast<const float *>(TF_TensorData(mu));
+  const auto *v = static_cast<const float *>(TF_TensorData(nu));
   auto *m_out = static_cast<float *>(TF_TensorData(out[0].t));
   auto *v_out = static_cast<float *>(TF_TensorData(out[1].t));
   auto *u_out = static_cast<float *>(TF_TensorData(out[2].t));
+  // elements [begin, end) of the flat gradient, walking the blocks that hold them
+  auto range = [&](int64_t begin, int64_t end) {
+    int64_t start = 0;  // the current block's first element
+    for (int b = 0; b < blocks && start < end; b++) {
+      const int64_t size = TF_TensorElementCount(in[b].t);
+      const int64_t lo = std::max(begin, start), hi = std::min(end, start + size);
+      if (lo < hi) {
+        const auto *g = static_cast<const float *>(TF_TensorData(in[b].t));
+        AdamRange(a, eps_hat, step_scale, g, start, m, v, m_out, v_out, u_out, lo, hi);
+      }
+      start += size;
+    }
+  };
   // one thread up to 1M elements (a pass over them takes well under a millisecond); larger
   // tensors (a language model's embeddings) in blocks of at least 1M on up to 8 threads
   constexpr int64_t kBlock = int64_t{1} << 20;
   const int64_t threads = std::min<int64_t>({n / kBlock, 8, std::max(1u, std::thread::hardware_concurrency())});
-  if (threads <= 1) return AdamRange(a, eps_hat, step_scale, g, m, v, m_out, v_out, u_out, 0, n);
+  if (threads <= 1) return range(0, n);
   std::vector<std::thread> pool;
   auto bound = [&](int64_t t) { return (n * t / threads) & ~int64_t{3}; };
   for (int64_t t = 1; t < threads; t++) {
     const int64_t begin = bound(t), end = t + 1 == threads ? n : bound(t + 1);
-    pool.emplace_back([=, &a] { AdamRange(a, eps_hat, step_scale, g, m, v, m_out, v_out, u_out, begin, end); });
+    pool.emplace_back([=, &range] { range(begin, end); });
   }
-  AdamRange(a, eps_hat, step_scale, g, m, v, m_out, v_out, u_out, 0, bound(1));
+  range(0, bound(1));
   for (auto &t : pool) t.join();
 }
 
@@ -165,9 +197,9 @@ void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
 std::string RegisterAdam() {
   Status status;
   TF_OpDefinitionBuilder *op = TF_NewOpDefinitionBuilder(kAdamOp);
-  for (const char *input : {"grad: float", "mu: float", "nu: float", "eps_hat: float", "step_scale: float"}) TF_OpDefinitionBuilderAddInput(op, input);
+  for (const char *input : {"grad: N * float", "mu: float", "nu: float", "eps_hat: float", "step_scale: float"}) TF_OpDefinitionBuilderAddInput(op, input);
   for (const char *output : {"new_mu: float", "new_nu: float", "update: float"}) TF_OpDefinitionBuilderAddOutput(op, output);
-  for (const char *attr : {"b1: float", "one_minus_b1: float", "b2: float", "one_minus_b2: float"}) TF_OpDefinitionBuilderAddAttr(op, attr);
+  for (const char *attr : {"N: int >= 1", "b1: float", "one_minus_b1: float", "b2: float", "one_minus_b2: float"}) TF_OpDefinitionBuilderAddAttr(op, attr);
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, AdamShape);
   TF_RegisterOpDefinition(op, status.s);  // takes the builder
   if (!status.ok()) return TF_Message(status.s);

@@ -17,7 +17,7 @@ import type { NativeBinding } from './native.js';
 
 /** The part of tfjs-node's `NodeJSKernelBackend` these kernels use. */
 interface NodeKernelBackend {
-  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_FLOAT: number };
+  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_INT: number; TF_FLOAT: number };
   executeSingleOutput(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[]): tf.TensorInfo;
   executeMultipleOutputs(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[], numOutputs: number): tf.TensorInfo[];
 }
@@ -59,6 +59,7 @@ function adamUpdate(args: AdamUpdateArgs): tf.TensorInfo[] {
   const f = args.backend.binding.TF_ATTR_FLOAT;
   const { b1, oneMinusB1, b2, oneMinusB2 } = args.attrs;
   return args.backend.executeMultipleOutputs(ADAM_UPDATE_KERNEL, [
+    { name: 'N', type: args.backend.binding.TF_ATTR_INT, value: 1 }, // the gradient in one piece
     { name: 'b1', type: f, value: b1 },
     { name: 'one_minus_b1', type: f, value: oneMinusB1 },
     { name: 'b2', type: f, value: b2 },

@@ -2,9 +2,10 @@
  * A rewrite of traced graphs for XLA: nx's fused ops (TensorFlow ops the native binding registers
  * itself, with CPU kernels only) replaced by the standard ops they fuse, which XLA can compile.
  *
- * `RavenAdamUpdate(grad, mu, nu, eps_hat, step_scale; b1, one_minus_b1, b2, one_minus_b2)` becomes
+ * `RavenAdamUpdate(grad, mu, nu, eps_hat, step_scale; N, b1, one_minus_b1, b2, one_minus_b2)` becomes
  * `mu * b1 + grad * one_minus_b1`, `nu * b2 + square(grad) * one_minus_b2` and
- * `new_mu / (sqrt(new_nu) + eps_hat) * step_scale` (what `nx.adamUpdate` computes elsewhere).
+ * `new_mu / (sqrt(new_nu) + eps_hat) * step_scale` (what `nx.adamUpdate` computes elsewhere), with
+ * `grad` the concatenation (axis 0) of its N row blocks when there are several.
  * @module
  */
 import { DT, type Attr, type NodeDef } from './proto.js';
@@ -23,10 +24,17 @@ function floatAttr(node: NodeDef, key: string): number {
 
 /** The standard ops of one `RavenAdamUpdate` node, and where its three outputs now come from. */
 function expandAdam(node: NodeDef): { nodes: NodeDef[]; outputs: [string, string, string] } {
-  const [grad, mu, nu, epsHat, stepScale] = node.inputs as [string, string, string, string, string];
+  const blocks = node.inputs.length - 4;
+  const [mu, nu, epsHat, stepScale] = node.inputs.slice(blocks) as [string, string, string, string];
   const p = `${node.name}_adam`;
   const op = (suffix: string, type: string, inputs: string[]): NodeDef => ({ name: `${p}_${suffix}`, op: type, inputs, attrs: { T: FLOAT } });
+  const joined: NodeDef[] = [
+    { name: `${p}_grad_axis`, op: 'Const', inputs: [], attrs: { dtype: { kind: 'type', value: DT.int32 }, value: { kind: 'tensor', value: { dtype: DT.int32, shape: [], splat: 0 } } } },
+    { name: `${p}_grad`, op: 'ConcatV2', inputs: [...node.inputs.slice(0, blocks), `${p}_grad_axis:0`], attrs: { T: FLOAT, N: { kind: 'i', value: blocks }, Tidx: { kind: 'type', value: DT.int32 } } },
+  ];
+  const grad = blocks === 1 ? node.inputs[0]! : `${p}_grad:0`;
   const nodes: NodeDef[] = [
+    ...(blocks === 1 ? [] : joined),
     floatConst(`${p}_b1`, floatAttr(node, 'b1')),
     floatConst(`${p}_c1`, floatAttr(node, 'one_minus_b1')),
     floatConst(`${p}_b2`, floatAttr(node, 'b2')),

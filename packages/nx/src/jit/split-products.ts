@@ -55,6 +55,17 @@ function intConst(name: string, values: number[], shape: number[]): NodeDef {
 }
 
 /**
+ * The row blocks (`name:index` of each part's product, in order) that a `ConcatV2` made by
+ * {@link splitProducts} joins along axis 0; undefined for any other node.
+ * @internal
+ */
+export function rowBlocksOf(node: NodeDef): string[] | undefined {
+  const parts = node.inputs.slice(0, -1);
+  if (node.op !== 'ConcatV2' || node.inputs[node.inputs.length - 1] !== `${node.name}_concat_axis:0`) return undefined;
+  return parts.every((p, i) => p === `${node.name}_part${i}:0`) ? parts : undefined;
+}
+
+/**
  * `nodes` with every float32 `MatMul` that oneDNN would run on one thread (its operands and
  * result under `l2Bytes`) and that is large enough to gain (at least 4M multiply-adds) replaced by
  * `parts` products of row blocks of its result (`SplitV` of the left operand, one `MatMul` per

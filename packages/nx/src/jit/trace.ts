@@ -14,6 +14,7 @@ import type { KeyStep, TraceHooks } from './hooks.js';
 import { checkStatic, hostValueOf, makeHostScalar } from './host.js';
 import { handleOf, type Binding, type HandleInfo, type NodeBackend, type OpAttr } from './native.js';
 import { DT, type Attr, type NodeDef } from './proto.js';
+import { feedRowBlocks } from './split-gradients.js';
 import { splitProducts } from './split-products.js';
 
 /** An output of a recorded node. */
@@ -317,7 +318,8 @@ export class Trace implements TraceHooks {
   /**
    * The graph of the recorded ops from the inputs to `outputs`, unused ops left out; with
    * `split.parts` of 2 or more, the matrix products oneDNN would run on one thread split by rows
-   * into that many (see {@link splitProducts}).
+   * into that many (see {@link splitProducts}), their blocks fed to fused Adam updates unjoined
+   * where possible (see {@link feedRowBlocks}).
    */
   finish(outputs: readonly Tensor[], split: { parts: number; l2Bytes: number } = { parts: 1, l2Bytes: 0 }): TracedGraph {
     const refs = outputs.map((t) => this.#refOf(handleOf(this.#backend, t)));
@@ -353,11 +355,12 @@ export class Trace implements TraceHooks {
       const m = /^n(\d+):(\d+)$/.exec(input);
       return m ? this.#nodes[Number(m[1])]?.outputs[Number(m[2])]?.shape : undefined;
     };
+    const outputNames = outRefs.map(refName);
     return {
-      nodes: splitProducts(kept, shapeOf, split.parts, split.l2Bytes),
+      nodes: feedRowBlocks(splitProducts(kept, shapeOf, split.parts, split.l2Bytes), outputNames),
       inputNames: this.#inputs.map(({ ref }) => refName(ref)),
       inputs: this.#inputs.map(({ source }) => source),
-      outputNames: outRefs.map(refName),
+      outputNames,
       hostOutputs,
       checks: this.#checks,
       guards: this.#guards,
