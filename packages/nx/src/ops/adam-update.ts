@@ -78,7 +78,8 @@ export function adamUpdate(grad: Tensor, mu: Tensor, nu: Tensor, options: AdamUp
     const eps = typeof options.epsHat === 'number' ? tf.scalar(options.epsHat) : options.epsHat;
     const scale = typeof options.stepScale === 'number' ? tf.scalar(options.stepScale) : options.stepScale;
     if (fused && eps.dtype === 'float32' && scale.dtype === 'float32') {
-      const inputs = { grad, mu, nu, epsHat: tf.reshape(eps, []), stepScale: tf.reshape(scale, []) };
+      // size-1 scalars of any rank go in as they are: the kernel reads their one element
+      const inputs = { grad, mu, nu, epsHat: eps, stepScale: scale };
       const attrs = { b1, oneMinusB1: 1 - b1, b2, oneMinusB2: 1 - b2 };
       const [m, v, u] = tf.engine().runKernel(ADAM_UPDATE_KERNEL, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as Tensor[];
       return { mu: m!, nu: v!, update: u! };
