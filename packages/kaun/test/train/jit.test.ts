@@ -227,7 +227,7 @@ describe('Train.make jit option', () => {
   });
 });
 
-describe(`Train.fit with jit on ${nx.backendInfo().backend}: the next batch is made while a step runs`, () => {
+describe(`Train.fit with jit and asyncSteps on ${nx.backendInfo().backend}: the next batch is made while a step runs`, () => {
   /** A Data pipeline of `n` MLP batches of 16 (fit owns and disposes them); `pulls` counts the batches made. */
   function counted(n: number, failAt?: number): { data: Data.Dataset<{ x: nx.Tensor; y: nx.Tensor }>; pulls: () => number } {
     let pulls = 0;
@@ -253,7 +253,7 @@ describe(`Train.fit with jit on ${nx.backendInfo().backend}: the next batch is m
     const a = make();
     const { data } = counted(6);
     const losses: number[] = [];
-    const r = await Train.fit(a.trainer, a.state, data, { progress: false, callbacks: { onBatchEnd: ({ loss }) => { losses.push(nx.item(loss) as number); } } });
+    const r = await Train.fit(a.trainer, a.state, data, { progress: false, asyncSteps: true, callbacks: { onBatchEnd: ({ loss }) => { losses.push(nx.item(loss) as number); } } });
     const b = make();
     let s = b.state;
     const byHand: number[] = [];
@@ -270,12 +270,35 @@ describe(`Train.fit with jit on ${nx.backendInfo().backend}: the next batch is m
     free(s);
   });
 
+  it('without asyncSteps (the default) the steps run one after the other: the same losses and parameters, no batch made ahead', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const run = async (asyncSteps: boolean | undefined) => {
+      const { trainer, state } = make();
+      const { data, pulls } = counted(8);
+      const losses: number[] = [];
+      const options = asyncSteps === undefined ? {} : { asyncSteps };
+      const r = await Train.fit(trainer, state, data, { ...options, progress: false, callbacks: { onBatchEnd: ({ loss, batch, stop }) => { losses.push(nx.item(loss) as number); if (batch === 4) stop(); } } });
+      return { r, losses, pulls: pulls() };
+    };
+    const plain = await run(undefined);
+    const overlapped = await run(true);
+    expect(plain.pulls).toBe(5); // the five trained on
+    expect(overlapped.pulls).toBe(6); // and one made ahead
+    expect(plain.losses).toEqual(overlapped.losses);
+    expect(treeDiff(plain.r.state.vars.params, overlapped.r.state.vars.params)).toBe(0);
+    free(plain.r.state);
+    free(overlapped.r.state);
+    const { trainer, state } = make();
+    await expect(Train.fit(trainer, state, counted(1).data, { asyncSteps: 'yes' as unknown as boolean })).rejects.toThrow(/asyncSteps must be a boolean, got yes/);
+    free(state);
+  });
+
   it('a callback that stops training: the batch made ahead is freed, nothing leaks', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { trainer, state } = make();
     const { data, pulls } = counted(10);
     const before = nx.memory().numTensors;
-    const r = await Train.fit(trainer, state, data, { epochs: 3, progress: false, callbacks: { onBatchEnd: ({ batch, stop }) => { if (batch === 2) stop(); } } });
+    const r = await Train.fit(trainer, state, data, { epochs: 3, progress: false, asyncSteps: true, callbacks: { onBatchEnd: ({ batch, stop }) => { if (batch === 2) stop(); } } });
     expect(r.stopped).toBe(true);
     expect(r.state.step).toBe(3);
     expect(pulls()).toBe(4); // three trained on, one made ahead and freed
@@ -290,7 +313,7 @@ describe(`Train.fit with jit on ${nx.backendInfo().backend}: the next batch is m
     const { data } = counted(10, 4);
     let kept: Train.TrainState | undefined;
     const before = nx.memory().numTensors;
-    await expect(Train.fit(trainer, state, data, { progress: false, callbacks: { onBatchEnd: ({ state: s }) => { kept = s; } } })).rejects.toThrow(/batch 4 cannot be read/);
+    await expect(Train.fit(trainer, state, data, { progress: false, asyncSteps: true, callbacks: { onBatchEnd: ({ state: s }) => { kept = s; } } })).rejects.toThrow(/batch 4 cannot be read/);
     // as without prefetching: steps 1-3 ran with their callbacks, then making batch 4 failed;
     // the state of the last step is the live one, everything else was freed
     expect(kept!.step).toBe(3);
