@@ -1,8 +1,8 @@
-// A fused Adam moment update as a TensorFlow op, `RavenAdamUpdate`, registered with TensorFlow's
-// C API (ops.h, kernels.h) for the CPU:
+// A fused Adam moment update as TensorFlow ops, `RavenAdamUpdate` and `RavenAdamApply`, registered
+// with TensorFlow's C API (ops.h, kernels.h) for the CPU:
 //
 //   binding.raven.registerFusedOps(): string[]
-//     registers the op and its CPU kernel once (later calls only return the names); returns the
+//     registers the ops and their CPU kernels once (later calls only return the names); returns the
 //     names of the ops now registered. Throws with TensorFlow's message if registration fails.
 //
 // Compiled with -DRAVEN_ADAM_OP_LIBRARY instead, the file is a TensorFlow op library on its own
@@ -24,6 +24,17 @@
 // writes the whole tensor), in one pass over memory. nx runs it eagerly through tfjs-node's
 // `executeOp`, and `nx.jit` records it into graphs like any op. Not registered for GPUs: there the
 // separate kernels stay on the device.
+//
+// `RavenAdamApply(grad, mu, nu, eps_hat, step_scale, param, lr_scale; same attributes)`, with
+// `param` shaped like `mu` and `lr_scale` a scalar, returns `(new_mu, new_nu, new_param)`, where
+//
+//   new_param = param + update * lr_scale
+//
+// (`update` as above; the product rounded to float32, then the sum): the same values, bit for
+// bit, as `RavenAdamUpdate` followed by the `Mul` of a learning rate and the `Add` to the
+// parameter, without writing `update` and reading it back twice. Nothing runs it eagerly (an
+// optimizer chain is composable, so its steps are separate calls); `nx.jit` folds that `Mul` and
+// `Add` of a traced graph into it (packages/nx/src/jit/fold-param-updates.ts).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -43,6 +54,7 @@
 namespace {
 
 constexpr const char *kAdamOp = "RavenAdamUpdate";
+constexpr const char *kApplyOp = "RavenAdamApply";
 
 struct AdamAttrs {
   float b1 = 0, one_minus_b1 = 0, b2 = 0, one_minus_b2 = 0;
@@ -63,10 +75,15 @@ struct Tensor {
   }
 };
 
+// The inputs after the gradient's blocks: mu, nu, eps_hat, step_scale (and param, lr_scale).
+template <bool kApply>
+constexpr int kFixedInputs = kApply ? 6 : 4;
+
+template <bool kApply>
 void AdamShape(TF_ShapeInferenceContext *ctx, TF_Status *status) {
   TF_ShapeHandle *shape = TF_NewShapeHandle();
-  // inputs: N gradient blocks, mu, nu, eps_hat, step_scale: the outputs are shaped like mu
-  const int mu = static_cast<int>(TF_ShapeInferenceContextNumInputs(ctx)) - 4;
+  // the outputs are shaped like mu
+  const int mu = static_cast<int>(TF_ShapeInferenceContextNumInputs(ctx)) - kFixedInputs<kApply>;
   TF_ShapeInferenceContextGetInput(ctx, mu, shape, status);
   for (int i = 0; i < 3 && TF_GetCode(status) == TF_OK; i++) TF_ShapeInferenceContextSetOutput(ctx, i, shape, status);
   TF_DeleteShapeHandle(shape);
@@ -84,22 +101,36 @@ void *AdamCreate(TF_OpKernelConstruction *ctx) {
 
 void AdamDelete(void *kernel) { delete static_cast<AdamAttrs *>(kernel); }
 
-// Elements [begin, end) of the update; `g` holds the gradient from element `g_first` on. Each step
-// rounds to float32 as the separate kernels do: C++17 without -ffp-contract=fast does not fuse
-// a * b + c into one rounding.
-void AdamRange(const AdamAttrs &a, float eps_hat, float step_scale, const float *g, int64_t g_first, const float *m, const float *v,
-               float *m_out, float *v_out, float *u_out, int64_t begin, int64_t end) {
+// The scalars and the pointers of one kernel call; `p` and `lr_scale` only for RavenAdamApply.
+struct AdamArgs {
+  float eps_hat = 0, step_scale = 0, lr_scale = 0;
+  const float *m = nullptr, *v = nullptr, *p = nullptr;
+  float *m_out = nullptr, *v_out = nullptr, *u_out = nullptr;  // u_out: the update, or the new parameter
+};
+
+// Elements [begin, end) of the update (kApply: of the new parameter); `g` holds the gradient from
+// element `g_first` on. Each step rounds to float32 as the separate kernels do: C++17 without
+// -ffp-contract=fast does not fuse a * b + c into one rounding.
+template <bool kApply>
+void AdamRange(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_first, int64_t begin, int64_t end) {
   int64_t i = begin;
+  const float *m = x.m, *v = x.v, *p = x.p;
+  float *m_out = x.m_out, *v_out = x.v_out, *u_out = x.u_out;
 #if defined(__SSE2__)
   const __m128 b1 = _mm_set1_ps(a.b1), c1 = _mm_set1_ps(a.one_minus_b1), b2 = _mm_set1_ps(a.b2), c2 = _mm_set1_ps(a.one_minus_b2);
-  const __m128 eps = _mm_set1_ps(eps_hat), scale = _mm_set1_ps(step_scale);
+  const __m128 eps = _mm_set1_ps(x.eps_hat), scale = _mm_set1_ps(x.step_scale), lr = _mm_set1_ps(x.lr_scale);
   for (; i + 4 <= end; i += 4) {
     const __m128 gi = _mm_loadu_ps(g + (i - g_first));
     const __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), b1), _mm_mul_ps(gi, c1));
     const __m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), b2), _mm_mul_ps(_mm_mul_ps(gi, gi), c2));
     _mm_storeu_ps(m_out + i, mi);
     _mm_storeu_ps(v_out + i, vi);
-    _mm_storeu_ps(u_out + i, _mm_mul_ps(_mm_div_ps(mi, _mm_add_ps(_mm_sqrt_ps(vi), eps)), scale));
+    const __m128 ui = _mm_mul_ps(_mm_div_ps(mi, _mm_add_ps(_mm_sqrt_ps(vi), eps)), scale);
+    if constexpr (kApply) {
+      _mm_storeu_ps(u_out + i, _mm_add_ps(_mm_loadu_ps(p + i), _mm_mul_ps(ui, lr)));
+    } else {
+      _mm_storeu_ps(u_out + i, ui);
+    }
   }
 #endif
   for (; i < end; i++) {
@@ -108,7 +139,13 @@ void AdamRange(const AdamAttrs &a, float eps_hat, float step_scale, const float 
     const float vi = v[i] * a.b2 + (gi * gi) * a.one_minus_b2;
     m_out[i] = mi;
     v_out[i] = vi;
-    u_out[i] = (mi / (std::sqrt(vi) + eps_hat)) * step_scale;
+    const float ui = (mi / (std::sqrt(vi) + x.eps_hat)) * x.step_scale;
+    if constexpr (kApply) {
+      const float step = ui * x.lr_scale;  // rounded before the sum, as the Mul kernel's output
+      u_out[i] = p[i] + step;
+    } else {
+      u_out[i] = ui;
+    }
   }
 }
 
@@ -118,12 +155,15 @@ void Fail(TF_OpKernelContext *ctx, TF_Code code, const std::string &message) {
   TF_OpKernelContext_Failure(ctx, status.s);
 }
 
+template <bool kApply>
 void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
   const AdamAttrs &a = *static_cast<AdamAttrs *>(kernel);
+  const char *op = kApply ? kApplyOp : kAdamOp;
   Status status;
-  const int blocks = TF_NumInputs(ctx) - 4;  // the gradient's blocks, then mu, nu, eps_hat, step_scale
-  std::vector<Tensor> in(blocks + 4);
-  for (int i = 0; i < blocks + 4; i++) {
+  // the gradient's blocks, then mu, nu, eps_hat, step_scale (and param, lr_scale)
+  const int blocks = TF_NumInputs(ctx) - kFixedInputs<kApply>;
+  std::vector<Tensor> in(blocks + kFixedInputs<kApply>);
+  for (int i = 0; i < static_cast<int>(in.size()); i++) {
     TF_GetInput(ctx, i, &in[i].t, status.s);
     if (!status.ok()) return TF_OpKernelContext_Failure(ctx, status.s);
   }
@@ -136,20 +176,28 @@ void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
     for (int d = from; same && d < rank; d++) same = TF_Dim(t, d) == dims[d];
     return same;
   };
-  if (!same_shape(nu, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": mu and nu must have the same shape");
-  if (blocks == 1 && !same_shape(in[0].t, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": grad, mu and nu must have the same shape");
+  if (!same_shape(nu, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": mu and nu must have the same shape");
+  if (blocks == 1 && !same_shape(in[0].t, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": grad, mu and nu must have the same shape");
   if (blocks > 1) {
     int64_t rows = 0;
     for (int b = 0; b < blocks; b++) {
       if (rank == 0 || !same_shape(in[b].t, 1)) {
-        return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": the gradient's blocks must be row blocks of a tensor shaped like mu");
+        return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": the gradient's blocks must be row blocks of a tensor shaped like mu");
       }
       rows += TF_Dim(in[b].t, 0);
     }
-    if (rows != dims[0]) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": the gradient's blocks must have as many rows in all as mu");
+    if (rows != dims[0]) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": the gradient's blocks must have as many rows in all as mu");
   }
   if (TF_TensorElementCount(eps) != 1 || TF_TensorElementCount(scale) != 1) {
-    return Fail(ctx, TF_INVALID_ARGUMENT, std::string(kAdamOp) + ": eps_hat and step_scale must be scalars");
+    return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": eps_hat and step_scale must be scalars");
+  }
+  AdamArgs x;
+  if constexpr (kApply) {
+    TF_Tensor *param = in[blocks + 4].t, *lr = in[blocks + 5].t;
+    if (!same_shape(param, 0)) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": param must have the shape of mu");
+    if (TF_TensorElementCount(lr) != 1) return Fail(ctx, TF_INVALID_ARGUMENT, std::string(op) + ": lr_scale must be a scalar");
+    x.p = static_cast<const float *>(TF_TensorData(param));
+    x.lr_scale = *static_cast<const float *>(TF_TensorData(lr));
   }
   const int64_t n = TF_TensorElementCount(mu);
   Tensor out[3];
@@ -158,13 +206,13 @@ void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
     if (!status.ok()) return TF_OpKernelContext_Failure(ctx, status.s);
   }
   if (n == 0) return;
-  const float eps_hat = *static_cast<const float *>(TF_TensorData(eps));
-  const float step_scale = *static_cast<const float *>(TF_TensorData(scale));
-  const auto *m = static_cast<const float *>(TF_TensorData(mu));
-  const auto *v = static_cast<const float *>(TF_TensorData(nu));
-  auto *m_out = static_cast<float *>(TF_TensorData(out[0].t));
-  auto *v_out = static_cast<float *>(TF_TensorData(out[1].t));
-  auto *u_out = static_cast<float *>(TF_TensorData(out[2].t));
+  x.eps_hat = *static_cast<const float *>(TF_TensorData(eps));
+  x.step_scale = *static_cast<const float *>(TF_TensorData(scale));
+  x.m = static_cast<const float *>(TF_TensorData(mu));
+  x.v = static_cast<const float *>(TF_TensorData(nu));
+  x.m_out = static_cast<float *>(TF_TensorData(out[0].t));
+  x.v_out = static_cast<float *>(TF_TensorData(out[1].t));
+  x.u_out = static_cast<float *>(TF_TensorData(out[2].t));
   // elements [begin, end) of the flat gradient, walking the blocks that hold them
   auto range = [&](int64_t begin, int64_t end) {
     int64_t start = 0;  // the current block's first element
@@ -173,7 +221,7 @@ void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
       const int64_t lo = std::max(begin, start), hi = std::min(end, start + size);
       if (lo < hi) {
         const auto *g = static_cast<const float *>(TF_TensorData(in[b].t));
-        AdamRange(a, eps_hat, step_scale, g, start, m, v, m_out, v_out, u_out, lo, hi);
+        AdamRange<kApply>(a, x, g, start, lo, hi);
       }
       start += size;
     }
@@ -193,26 +241,37 @@ void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
   for (auto &t : pool) t.join();
 }
 
-// Registers the op and its kernel; an empty string on success, else TensorFlow's message.
-std::string RegisterAdam() {
+// Registers one op and its kernel; an empty string on success, else TensorFlow's message.
+template <bool kApply>
+std::string RegisterOne() {
+  const char *name = kApply ? kApplyOp : kAdamOp;
   Status status;
-  TF_OpDefinitionBuilder *op = TF_NewOpDefinitionBuilder(kAdamOp);
+  TF_OpDefinitionBuilder *op = TF_NewOpDefinitionBuilder(name);
   for (const char *input : {"grad: N * float", "mu: float", "nu: float", "eps_hat: float", "step_scale: float"}) TF_OpDefinitionBuilderAddInput(op, input);
-  for (const char *output : {"new_mu: float", "new_nu: float", "update: float"}) TF_OpDefinitionBuilderAddOutput(op, output);
+  if (kApply) for (const char *input : {"param: float", "lr_scale: float"}) TF_OpDefinitionBuilderAddInput(op, input);
+  for (const char *output : {"new_mu: float", "new_nu: float", kApply ? "new_param: float" : "update: float"}) TF_OpDefinitionBuilderAddOutput(op, output);
   for (const char *attr : {"N: int >= 1", "b1: float", "one_minus_b1: float", "b2: float", "one_minus_b2: float"}) TF_OpDefinitionBuilderAddAttr(op, attr);
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, AdamShape);
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, AdamShape<kApply>);
   TF_RegisterOpDefinition(op, status.s);  // takes the builder
   if (!status.ok()) return TF_Message(status.s);
-  TF_KernelBuilder *kernel = TF_NewKernelBuilder(kAdamOp, "CPU", AdamCreate, AdamCompute, AdamDelete);
-  TF_RegisterKernelBuilder(kAdamOp, kernel, status.s);  // takes the builder
+  TF_KernelBuilder *kernel = TF_NewKernelBuilder(name, "CPU", AdamCreate, AdamCompute<kApply>, AdamDelete);
+  TF_RegisterKernelBuilder(name, kernel, status.s);  // takes the builder
   return status.ok() ? std::string() : TF_Message(status.s);
+}
+
+// Registers both ops; an empty string on success, else the op and TensorFlow's message.
+std::string RegisterAdam() {
+  std::string error = RegisterOne<false>();
+  if (!error.empty()) return std::string(kAdamOp) + ": " + error;
+  error = RegisterOne<true>();
+  return error.empty() ? error : std::string(kApplyOp) + ": " + error;
 }
 
 }  // namespace
 
 #ifdef RAVEN_ADAM_OP_LIBRARY
 // an op library: TensorFlow records what registers while it loads the file
-static const bool raven_adam_registered = RegisterAdam().empty();
+static const bool raven_adam_registered = RegisterAdam().empty();  // both ops
 #else
 #include "raven_hook.h"
 
@@ -222,13 +281,15 @@ napi_value RegisterFusedOps(napi_env env, napi_callback_info /*info*/) {
   // TensorFlow's registries are process-wide: register once, remember the outcome
   static const std::string error = RegisterAdam();
   if (!error.empty()) {
-    napi_throw_error(env, nullptr, ("registerFusedOps: registering " + std::string(kAdamOp) + " failed: " + error).c_str());
+    napi_throw_error(env, nullptr, ("registerFusedOps: registering " + error).c_str());
     return nullptr;
   }
-  napi_value names, name;
-  if (napi_create_array_with_length(env, 1, &names) != napi_ok || napi_create_string_utf8(env, kAdamOp, NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_set_element(env, names, 0, name) != napi_ok) {
-    return nullptr;
+  napi_value names;
+  if (napi_create_array_with_length(env, 2, &names) != napi_ok) return nullptr;
+  const char *registered[] = {kAdamOp, kApplyOp};
+  for (uint32_t i = 0; i < 2; i++) {
+    napi_value name;
+    if (napi_create_string_utf8(env, registered[i], NAPI_AUTO_LENGTH, &name) != napi_ok || napi_set_element(env, names, i, name) != napi_ok) return nullptr;
   }
   return names;
 }

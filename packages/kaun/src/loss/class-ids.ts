@@ -4,7 +4,7 @@
  *
  * The check reads the labels on the host (they are small: one int32 per example or token). A
  * labels tensor already checked for the same class count and ignore index is not read again
- * (the loss and the metrics of one training step share it). Inside `nx.jit` it is an
+ * (the loss and the metrics of one training step share it), except while `nx.jit` traces. Inside `nx.jit` it is an
  * `nx.hostCheck`: labels passed to the jitted step are checked before every call, and the counts
  * are not known at trace time (callers compute them on tensors then).
  * @module
@@ -40,7 +40,8 @@ export function checkIgnoreIndex(fn: string, ignoreIndex: unknown): asserts igno
  */
 export function checkClassIds(fn: string, labels: Tensor, numClasses: number | undefined, ignoreIndex: number | undefined): ClassIdCounts | undefined {
   const key = `${numClasses ?? ''}|${ignoreIndex ?? ''}`;
-  const cached = checked.get(labels)?.get(key);
+  // while tracing the check must run (nx.jit then checks that argument before every call)
+  const cached = nx.isTracing() ? undefined : checked.get(labels)?.get(key);
   if (cached !== undefined) return cached;
   const limit = numClasses ?? Infinity;
   let counts: ClassIdCounts = { kept: 0, ignored: 0 };

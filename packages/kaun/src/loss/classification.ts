@@ -81,9 +81,15 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   return nx.scope(() => {
     const mask = sparse && ignore !== undefined ? nx.notEqual(labels, ignore) : undefined;
     const ids = mask === undefined ? labels : nx.where(mask, labels, 0);
-    let target = sparse ? oneHotFloat(ids, c) : asFloat(labels);
-    if (eps > 0) target = nx.add(nx.mul(target, 1 - eps), eps / c);
-    let perExample = nx.neg(nx.sum(nx.mul(target, nx.logSoftmax(asFloat(logits))), { axis: -1 }));
+    let perExample: Tensor;
+    if (sparse && eps === 0) {
+      // one kernel for the loss and its gradient on the native backend (the same formula elsewhere)
+      perExample = nx.sparseSoftmaxCrossEntropy(asFloat(logits), ids);
+    } else {
+      let target = sparse ? oneHotFloat(ids, c) : asFloat(labels);
+      if (eps > 0) target = nx.add(nx.mul(target, 1 - eps), eps / c);
+      perExample = nx.neg(nx.sum(nx.mul(target, nx.logSoftmax(asFloat(logits))), { axis: -1 }));
+    }
     if (mask === undefined) return reduce(fn, perExample, options.reduction);
     perExample = nx.mul(perExample, nx.cast(mask, 'float32'));
     // PyTorch's ignore_index: the mean is over the positions that count (0/0 = NaN when none does)

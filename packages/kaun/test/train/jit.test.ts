@@ -75,6 +75,33 @@ describe.skipIf(!native)('Train with jit: true on the native backend (skipped el
     nx.dispose([se.vars.params, se.vars.state, se.optState, sj.vars.params, sj.vars.state, sj.optState]);
   });
 
+  it.runIf(native && !nx.backendInfo().tensorflow?.gpu)('with Optim.adam, the graph writes each parameter in its fused Adam op (RavenAdamApply, no separate Mul and Add)', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const raven = (tf.backend() as unknown as { binding: { raven: { jitFunctionDef(name: string): Uint8Array } } }).binding.raven;
+    const model = mlp();
+    const trainer = Train.make({ model, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy, jit: true });
+    let state = Train.makeState(trainer, model.init({ key: nx.random.key(4) }));
+    const batch = { x: nx.random.uniform(nx.random.key(5), [32, 784]), y: nx.fromArray(Int32Array.from({ length: 32 }, (_, i) => i % 10), { shape: [32], dtype: 'int32' }) };
+    for (let i = 0; i < 2; i++) {
+      const r = Train.step(trainer, state, batch);
+      state = r.state;
+      r.loss.dispose();
+    }
+    // the newest Train_step function this process registered (nx.jit numbers them raven_jit_<n>_<label>)
+    let text: string | undefined;
+    for (let n = 0; n < 10_000; n++) {
+      try {
+        text = Buffer.from(raven.jitFunctionDef(`raven_jit_${n}_Train_step`)).toString('latin1');
+      } catch {
+        // another number
+      }
+    }
+    expect(text).toBeDefined();
+    expect(text!.split('RavenAdamApply').length - 1).toBe(Ptree.leaves(state.vars.params).length); // one op per leaf
+    expect(text!).not.toContain('RavenAdamUpdate');
+    nx.dispose([batch.x, batch.y, state.vars.params, state.vars.state, state.optState]);
+  });
+
   it('a learning-rate schedule and AdamW: the step count advances inside the graph', () => {
     const model = Layer.linear({ inFeatures: 3, outFeatures: 2 });
     const optimizer = Optim.adamw({ lr: Optim.Schedule.warmupCosine({ peak: 0.1, warmupSteps: 3, decaySteps: 10 }), weightDecay: 0.1 });
@@ -191,6 +218,20 @@ describe.skipIf(!native)('Train with jit: true on the native backend (skipped el
     expect(() => Train.step(trainer, state, { x, y: bad })).toThrow(/label 3 at index 1 is out of range/);
     expect(Ptree.leaves(params).every((t) => !t.isDisposed)).toBe(true); // nothing consumed
     nx.dispose([r.loss, r2.loss, e2, x, good, bad, state.vars.params, state.optState]);
+  });
+
+  it('labels already checked eagerly are checked again while tracing, so the graph checks every later call', () => {
+    const model = Layer.linear({ inFeatures: 4, outFeatures: 3 });
+    const trainer = Train.make({ model, optimizer: Optim.sgd({ lr: 0.1 }), loss: Loss.softmaxCrossEntropy, jit: true });
+    let state = Train.makeState(trainer, model.init({ key: nx.random.key(0) }));
+    const x = nx.random.normal(nx.random.key(1), [4, 4]);
+    const good = nx.fromArray([0, 2, 2, 1], { dtype: 'int32' });
+    const bad = nx.fromArray([0, 1, 7, 1], { dtype: 'int32' });
+    nx.dispose(nx.scope(() => Loss.softmaxCrossEntropy(Train.predict(trainer, state, x), good))); // checks and remembers `good`
+    const r = Train.step(trainer, state, { x, y: good }); // traces with the same tensor
+    state = r.state;
+    expect(() => Train.step(trainer, state, { x, y: bad })).toThrow(/label 7 at index 2 is out of range/);
+    nx.dispose([r.loss, x, good, bad, state.vars.params, state.optState]);
   });
 
   it('does not leak: live tensors are flat across jitted epochs with metrics', async () => {

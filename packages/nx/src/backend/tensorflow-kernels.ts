@@ -9,7 +9,14 @@
  * - `RavenAdamUpdate` (`nx.adamUpdate`): Adam's moment update as one TensorFlow op, which the
  *   binding `raven-nx-native` builds registers with TensorFlow (`packages/nx-native/binding/raven_adam.cc`).
  *   Only on the CPU: on a GPU the op would pull the tensors to the host, so `nx.adamUpdate` runs
- *   its elementwise ops there.
+ *   its elementwise ops there. The binding registers `RavenAdamApply` beside it (the update and
+ *   `param + update * lr` in one), which only `nx.jit`'s graph rewrite uses (no TF.js kernel).
+ * - `RavenReluGrad` (the gradient of `nx.relu`, see `grad/relu-gradient.ts`): TensorFlow's own
+ *   `ReluGrad` op, one kernel, where TF.js' gradient issues seven on tfjs-node (`step` as
+ *   `IsNan`, `Greater`, `Fill` and two `Select`, then `Cast` and `Mul`). On CPU and GPU alike.
+ * - `RavenSparseSoftmaxXent` (`nx.sparseSoftmaxCrossEntropy`): TensorFlow's
+ *   `SparseSoftmaxCrossEntropyWithLogits`, the loss per row and its gradient from one kernel. On
+ *   CPU and GPU alike.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +24,7 @@ import type { NativeBinding } from './native.js';
 
 /** The part of tfjs-node's `NodeJSKernelBackend` these kernels use. */
 interface NodeKernelBackend {
-  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_INT: number; TF_FLOAT: number };
+  binding: { TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_INT: number; TF_FLOAT: number; TF_INT32: number };
   executeSingleOutput(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[]): tf.TensorInfo;
   executeMultipleOutputs(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[], numOutputs: number): tf.TensorInfo[];
 }
@@ -32,6 +39,23 @@ let registered = false;
 
 /** The TF.js kernel of `nx.adamUpdate` on this backend, named as the TensorFlow op it runs. @internal */
 export const ADAM_UPDATE_KERNEL = 'RavenAdamUpdate';
+
+/** The binding's op that also applies the update to the parameter (see `jit/fold-param-updates.ts`). @internal */
+export const ADAM_APPLY_OP = 'RavenAdamApply';
+
+/** The TF.js kernel of `nx.relu`'s gradient on this backend (TensorFlow's `ReluGrad`). @internal */
+export const RELU_GRAD_KERNEL = 'RavenReluGrad';
+
+/** The TF.js kernel of `nx.sparseSoftmaxCrossEntropy` on this backend: outputs the losses and their gradient. @internal */
+export const SPARSE_XENT_KERNEL = 'RavenSparseSoftmaxXent';
+
+/** The binding's fused ops registered with TensorFlow in this process. */
+const fusedOps = new Set<string>();
+
+/** Whether the binding registered the fused TensorFlow op `name` (CPU only; none on a GPU). @internal */
+export function fusedOpRegistered(name: string): boolean {
+  return fusedOps.has(name);
+}
 
 /** `BatchMatMul`: two float32 matrices go through `MatMul`, anything else through `original`. */
 function batchMatMul(original: tf.KernelFunc): tf.KernelFunc {
@@ -67,6 +91,33 @@ function adamUpdate(args: AdamUpdateArgs): tf.TensorInfo[] {
   ], [grad, mu, nu, epsHat, stepScale], 3);
 }
 
+interface ReluGradArgs {
+  inputs: { dy: tf.TensorInfo; x: tf.TensorInfo };
+  backend: NodeKernelBackend;
+}
+
+/** `RavenReluGrad`: `dy` where `x > 0`, else 0, as TensorFlow's `ReluGrad(gradients, features)`. */
+function reluGrad(args: ReluGradArgs): tf.TensorInfo {
+  const { dy, x } = args.inputs;
+  const { binding } = args.backend;
+  return args.backend.executeSingleOutput('ReluGrad', [{ name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT }], [dy, x]);
+}
+
+interface SparseXentArgs {
+  inputs: { logits: tf.TensorInfo; labels: tf.TensorInfo };
+  backend: NodeKernelBackend;
+}
+
+/** `RavenSparseSoftmaxXent`: logits `[n, C]` float32, labels `[n]` int32 -> losses `[n]`, gradient `[n, C]`. */
+function sparseXent(args: SparseXentArgs): tf.TensorInfo[] {
+  const { logits, labels } = args.inputs;
+  const { binding } = args.backend;
+  return args.backend.executeMultipleOutputs('SparseSoftmaxCrossEntropyWithLogits', [
+    { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    { name: 'Tlabels', type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
+  ], [logits, labels], 2);
+}
+
 /**
  * Registers the binding's fused ops with TensorFlow and their TF.js kernels, when the binding
  * has them (built by a `raven-nx-native` that knows them) and ops run on the CPU. A binding that
@@ -81,6 +132,7 @@ function registerFusedKernels(binding: NativeBinding): void {
   } catch {
     return;
   }
+  for (const name of names) fusedOps.add(name);
   if (names.includes(ADAM_UPDATE_KERNEL) && tf.getKernel(ADAM_UPDATE_KERNEL, 'tensorflow') === undefined) {
     tf.registerKernel({ kernelName: ADAM_UPDATE_KERNEL, backendName: 'tensorflow', kernelFunc: adamUpdate as unknown as tf.KernelFunc });
   }
@@ -95,6 +147,12 @@ export function registerTensorflowKernels(binding: NativeBinding | undefined): v
   if (registered) return;
   registered = true;
   if (binding) registerFusedKernels(binding);
+  if (tf.getKernel(RELU_GRAD_KERNEL, 'tensorflow') === undefined) {
+    tf.registerKernel({ kernelName: RELU_GRAD_KERNEL, backendName: 'tensorflow', kernelFunc: reluGrad as unknown as tf.KernelFunc });
+  }
+  if (tf.getKernel(SPARSE_XENT_KERNEL, 'tensorflow') === undefined) {
+    tf.registerKernel({ kernelName: SPARSE_XENT_KERNEL, backendName: 'tensorflow', kernelFunc: sparseXent as unknown as tf.KernelFunc });
+  }
   const original = tf.getKernel('BatchMatMul', 'tensorflow');
   if (original === undefined) return; // a tfjs-node without it: nothing to improve
   tf.unregisterKernel('BatchMatMul', 'tensorflow');

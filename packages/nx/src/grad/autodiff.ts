@@ -10,9 +10,13 @@ import type { Tensor } from '../tensor.js';
 import { dispose } from '../ops/memory.js';
 import { registerZeroGradients } from './zero-gradients.js';
 import { registerProdGradient } from './prod-gradient.js';
+import { registerReluGradient } from './relu-gradient.js';
+import { registerSparseXentGradient } from './sparse-xent-gradient.js';
 
 registerZeroGradients();
 registerProdGradient();
+registerReluGradient();
+registerSparseXentGradient();
 
 function checkInputs(op: string, xs: Tensor[]): void {
   xs.forEach((x, i) => {
@@ -102,6 +106,7 @@ export function valueAndGrad<A>(f: ScalarFn | ScalarAuxFn<A>, options: { hasAux?
     };
     let value: Tensor;
     let raw: Array<Tensor | undefined>;
+    registerReluGradient(); // again if the TF.js that tfjs-node loads replaced it
     try {
       ({ value, grads: raw } = tf.engine().gradients(wrapped, xs, undefined, true) as { value: Tensor; grads: Array<Tensor | undefined> });
     } catch (e) {

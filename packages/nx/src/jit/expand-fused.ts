@@ -6,6 +6,8 @@
  * `mu * b1 + grad * one_minus_b1`, `nu * b2 + square(grad) * one_minus_b2` and
  * `new_mu / (sqrt(new_nu) + eps_hat) * step_scale` (what `nx.adamUpdate` computes elsewhere), with
  * `grad` the concatenation (axis 0) of its N row blocks when there are several.
+ * `RavenAdamApply(grad, mu, nu, eps_hat, step_scale, param, lr_scale; ...)` becomes the same ops and
+ * `param + update * lr_scale` (the `Mul` and `Add` it was folded from).
  * @module
  */
 import { DT, type Attr, type NodeDef } from './proto.js';
@@ -22,10 +24,11 @@ function floatAttr(node: NodeDef, key: string): number {
   return a.value;
 }
 
-/** The standard ops of one `RavenAdamUpdate` node, and where its three outputs now come from. */
+/** The standard ops of one `RavenAdamUpdate` or `RavenAdamApply` node, and where its three outputs now come from. */
 function expandAdam(node: NodeDef): { nodes: NodeDef[]; outputs: [string, string, string] } {
-  const blocks = node.inputs.length - 4;
-  const [mu, nu, epsHat, stepScale] = node.inputs.slice(blocks) as [string, string, string, string];
+  const apply = node.op === 'RavenAdamApply';
+  const blocks = node.inputs.length - (apply ? 6 : 4);
+  const [mu, nu, epsHat, stepScale, param, lrScale] = node.inputs.slice(blocks) as [string, string, string, string, string?, string?];
   const p = `${node.name}_adam`;
   const op = (suffix: string, type: string, inputs: string[]): NodeDef => ({ name: `${p}_${suffix}`, op: type, inputs, attrs: { T: FLOAT } });
   const joined: NodeDef[] = [
@@ -51,19 +54,21 @@ function expandAdam(node: NodeDef): { nodes: NodeDef[]; outputs: [string, string
     op('ratio', 'RealDiv', [`${p}_mu:0`, `${p}_denominator:0`]),
     op('update', 'Mul', [`${p}_ratio:0`, stepScale]),
   ];
-  return { nodes, outputs: [`${p}_mu:0`, `${p}_nu:0`, `${p}_update:0`] };
+  if (!apply) return { nodes, outputs: [`${p}_mu:0`, `${p}_nu:0`, `${p}_update:0`] };
+  nodes.push(op('step', 'Mul', [`${p}_update:0`, lrScale!]), op('param', 'AddV2', [param!, `${p}_step:0`]));
+  return { nodes, outputs: [`${p}_mu:0`, `${p}_nu:0`, `${p}_param:0`] };
 }
 
 /**
- * `nodes` and `outputNames` with every `RavenAdamUpdate` replaced by the standard ops it fuses
- * and every use of its outputs renamed; unchanged when there is none.
+ * `nodes` and `outputNames` with every `RavenAdamUpdate` and `RavenAdamApply` replaced by the
+ * standard ops it fuses and every use of its outputs renamed; unchanged when there is none.
  * @internal
  */
 export function expandFusedOps(nodes: readonly NodeDef[], outputNames: readonly string[]): { nodes: NodeDef[]; outputNames: string[] } {
   const renamed = new Map<string, string>();
   const out: NodeDef[] = [];
   for (const node of nodes) {
-    if (node.op !== 'RavenAdamUpdate') {
+    if (node.op !== 'RavenAdamUpdate' && node.op !== 'RavenAdamApply') {
       out.push(node);
       continue;
     }

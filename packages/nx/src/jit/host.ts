@@ -106,6 +106,20 @@ export function hostCheck(t: Tensor, check: (values: TypedArray) => void): boole
   return true;
 }
 
+/**
+ * Whether an {@link jit} trace is recording the ops that run now (the first call of a jitted
+ * function for a signature), as `tf.executing_eagerly()` is false inside a `tf.function` trace.
+ * Code that caches the outcome of a {@link hostCheck} per tensor must not use the cache while
+ * tracing: the check has to run then, so that the trace checks that argument before every call.
+ * @example
+ * ```ts
+ * nx.isTracing(); // false
+ * ```
+ */
+export function isTracing(): boolean {
+  return activeTrace() !== undefined;
+}
+
 /** A value {@link hostStatic} may return: it becomes part of a trace's signature. */
 export type StaticValue = number | boolean | string;
 

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_APPLY_OP, fusedOpRegistered } from '../backend/tensorflow-kernels.js';
 import { TraceError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
 import { foldIn, split, type Key } from '../random/key.js';
@@ -87,11 +88,15 @@ function eagerReason(): string | undefined {
 
 let l2: number | undefined; // this machine's L2 cache, read once
 
-/** How traced graphs split matrix products (see splitProducts): into the CPU's cores (at most 4); not on a GPU. */
-function productSplit(backend: NodeBackend): { parts: number; l2Bytes: number } {
-  if (backend.binding.isUsingGpuDevice()) return { parts: 1, l2Bytes: 0 };
+/**
+ * How traced graphs are rewritten for the CPU: matrix products split into the CPU's cores (at
+ * most 4, see splitProducts), fused Adam updates folded into their parameters' updates when the
+ * binding has the op (see foldParamUpdates); neither on a GPU.
+ */
+function graphRewrites(backend: NodeBackend): { parts: number; l2Bytes: number; foldUpdates: boolean } {
+  if (backend.binding.isUsingGpuDevice()) return { parts: 1, l2Bytes: 0, foldUpdates: false };
   l2 ??= l2CacheBytes();
-  return { parts: Math.min(4, availableParallelism()), l2Bytes: l2 };
+  return { parts: Math.min(4, availableParallelism()), l2Bytes: l2, foldUpdates: fusedOpRegistered(ADAM_APPLY_OP) };
 }
 
 function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unknown, args: unknown[], flat: Flat): { result: unknown; graph: TracedGraph; captured: readonly number[]; rebuild: Compiled['rebuild'] } {
@@ -110,7 +115,7 @@ function trace(where: string, backend: NodeBackend, fn: (...a: unknown[]) => unk
       return r as tf.TensorContainer;
     });
     const outs = outputsOf(where, result);
-    const graph = t.finish(outs.tensors, productSplit(backend));
+    const graph = t.finish(outs.tensors, graphRewrites(backend));
     // as later calls do, return new tensors: copies of arguments, closed-over tensors and repeats
     const seen = new Set<tf.Tensor>();
     const fresh = outs.tensors.map((x) => {

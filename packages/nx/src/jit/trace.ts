@@ -14,6 +14,7 @@ import type { KeyStep, TraceHooks } from './hooks.js';
 import { checkStatic, hostValueOf, makeHostScalar } from './host.js';
 import { handleOf, type Binding, type HandleInfo, type NodeBackend, type OpAttr } from './native.js';
 import { DT, type Attr, type NodeDef } from './proto.js';
+import { foldParamUpdates } from './fold-param-updates.js';
 import { feedRowBlocks } from './split-gradients.js';
 import { splitProducts } from './split-products.js';
 
@@ -116,7 +117,8 @@ export class Trace implements TraceHooks {
       const refs = ids.map((id) => this.#refOf(id));
       const out = orig.executeOp(name, attrs, ids, n);
       const traced = refs.some((r) => this.#nodes[r.node]!.traced);
-      const node = this.#add({ name: '', op: name, inputs: refs.map(refName), attrs: this.#attrs(name, attrs) }, traced, out);
+      const typed = withInferredTypes(name, this.#attrs(name, attrs), refs.map((r) => this.#nodes[r.node]!.outputs[r.index]!.dtype));
+      const node = this.#add({ name: '', op: name, inputs: refs.map(refName), attrs: typed }, traced, out);
       out.forEach((o, i) => this.#handles.set(o.id, { node, index: i }));
       return out;
     };
@@ -319,9 +321,10 @@ export class Trace implements TraceHooks {
    * The graph of the recorded ops from the inputs to `outputs`, unused ops left out; with
    * `split.parts` of 2 or more, the matrix products oneDNN would run on one thread split by rows
    * into that many (see {@link splitProducts}), their blocks fed to fused Adam updates unjoined
-   * where possible (see {@link feedRowBlocks}).
+   * where possible (see {@link feedRowBlocks}); with `split.foldUpdates`, fused Adam updates
+   * applied to their parameters as one op (see {@link foldParamUpdates}).
    */
-  finish(outputs: readonly Tensor[], split: { parts: number; l2Bytes: number } = { parts: 1, l2Bytes: 0 }): TracedGraph {
+  finish(outputs: readonly Tensor[], split: { parts: number; l2Bytes: number; foldUpdates?: boolean } = { parts: 1, l2Bytes: 0 }): TracedGraph {
     const refs = outputs.map((t) => this.#refOf(handleOf(this.#backend, t)));
     const hostOutputs = new Map<number, number>();
     const passOutputs = new Map<number, number>();
@@ -355,9 +358,10 @@ export class Trace implements TraceHooks {
       const m = /^n(\d+):(\d+)$/.exec(input);
       return m ? this.#nodes[Number(m[1])]?.outputs[Number(m[2])]?.shape : undefined;
     };
-    const outputNames = outRefs.map(refName);
+    const fed = feedRowBlocks(splitProducts(kept, shapeOf, split.parts, split.l2Bytes), outRefs.map(refName));
+    const { nodes, outputNames } = split.foldUpdates === true ? foldParamUpdates(fed, outRefs.map(refName), shapeOf) : { nodes: fed, outputNames: outRefs.map(refName) };
     return {
-      nodes: feedRowBlocks(splitProducts(kept, shapeOf, split.parts, split.l2Bytes), outputNames),
+      nodes,
       inputNames: this.#inputs.map(({ ref }) => refName(ref)),
       inputs: this.#inputs.map(({ source }) => source),
       outputNames,
@@ -367,6 +371,20 @@ export class Trace implements TraceHooks {
       passOutputs,
     };
   }
+}
+
+/**
+ * Type attributes an op needs in a graph that tfjs-node leaves for eager execution to infer from
+ * the inputs: its `ExpandDims` kernel passes none (`T`, `Tdim`), which a GraphDef must state.
+ */
+const INFERRED_TYPES: Record<string, string[]> = { ExpandDims: ['T', 'Tdim'] };
+
+function withInferredTypes(op: string, attrs: Record<string, Attr>, inputDtypes: readonly number[]): Record<string, Attr> {
+  const names = INFERRED_TYPES[op];
+  if (names === undefined || names.every((n) => n in attrs)) return attrs;
+  const out = { ...attrs };
+  names.forEach((n, i) => { if (!(n in out) && inputDtypes[i] !== undefined) out[n] = { kind: 'type', value: inputDtypes[i]! }; });
+  return out;
 }
 
 function refName(r: Ref): string {

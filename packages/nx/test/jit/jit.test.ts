@@ -40,6 +40,30 @@ afterEach(() => {
 });
 
 describe.skipIf(!native)('nx.jit on the native backend (skipped elsewhere: graphs need TensorFlow)', () => {
+  it('nx.isTracing() is true while a trace records, false otherwise', () => {
+    const seen: boolean[] = [];
+    const f = nx.jit((x: nx.Tensor) => { seen.push(nx.isTracing()); return nx.add(x, 1); });
+    const x = nx.fromArray([1]);
+    for (let i = 0; i < 2; i++) nx.dispose(f(x)); // the function body runs once: at the trace
+    expect(seen).toEqual([true]);
+    expect(nx.isTracing()).toBe(false);
+    x.dispose();
+    f.dispose();
+  });
+
+  it('records ops tfjs-node runs without their type attributes (its ExpandDims) with the types the graph needs', () => {
+    const f = nx.jit((x: nx.Tensor) => nx.mul(tf.expandDims(x, 1), 2));
+    const x = nx.fromArray([1, 2, 3]);
+    for (let i = 0; i < 2; i++) { // traces, then runs the graph
+      const y = f(x);
+      expect(y.shape).toEqual([3, 1]);
+      expect(Array.from(nx.toTypedArray(y))).toEqual([2, 4, 6]);
+      y.dispose();
+    }
+    x.dispose();
+    f.dispose();
+  });
+
   it('a training step equals the eager one call after call, with fresh dropout masks from the keys passed in', () => {
     const step = nx.jit(mlpStep);
     let pe = mlpParams();
