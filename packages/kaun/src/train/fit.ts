@@ -57,10 +57,11 @@ export interface FitOptions<In = nx.Tensor, Y = nx.Tensor> {
    * With a jitted trainer (`Train.make({jit})` on the native backend): run each step's graph on a
    * worker thread (`callAsync` of the jitted step) and make the next batch meanwhile, as
    * `tf.data`'s prefetching and JAX's asynchronous dispatch overlap host and device work. It pays
-   * where the host has cores the step leaves idle, or where the step runs on a GPU; on a 2-core
-   * CPU, whose cores TensorFlow's threads already keep busy, the thread hand-offs cost more than the
-   * overlap saves (the MNIST MLP epoch was 5 to 10% slower with it). Results, callbacks, stopping
-   * and errors are the same either way. No effect without jit. Default false.
+   * where the host has cores the step leaves idle, the step is long, or it runs on a GPU; on a
+   * 2-core CPU, whose cores TensorFlow's threads already keep busy, the thread hand-offs cost more
+   * than the overlap saves for short steps (the MNIST MLP epoch was 3 to 10% slower with it).
+   * Results, callbacks, stopping and errors are the same either way. No effect without jit.
+   * Default false.
    */
   asyncSteps?: boolean;
 }
