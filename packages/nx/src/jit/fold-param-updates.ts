@@ -28,7 +28,8 @@ const sameShape = (a: readonly number[] | undefined, b: readonly number[] | unde
 
 /**
  * `nodes` with each `RavenAdamUpdate` whose update output feeds only a `Mul` by a scalar, whose
- * result feeds only an `Add`/`AddV2` with a tensor of the update's shape, replaced by a
+ * result feeds only an `Add`/`AddV2` with a tensor of the update's shape (the scalar and that
+ * tensor made before the update, or constants or arguments), replaced by a
  * `RavenAdamApply` (same name, same gradient, moments and attributes, plus that tensor and the
  * scalar) and the `Mul` and `Add` removed; uses of the sum (nodes and `outputNames`) now name the
  * fused node's third output. Float32 only (the fused ops' type), shapes from `shapeOf`.
@@ -47,10 +48,19 @@ export function foldParamUpdates(nodes: readonly NodeDef[], outputNames: readonl
   for (const o of outputNames) uses.set(o, (uses.get(o) ?? 0) + 1);
   const onlyUser = (input: string): NodeDef | undefined => (uses.get(input) === 1 ? users.get(input)?.[0] : undefined);
 
+  // an input the fused node may take: made before the update (or a constant or an argument), so
+  // it cannot depend on the update's own outputs (the graph stays acyclic)
+  const position = new Map(nodes.map((n, i) => [n.name, i]));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const before = (input: string, at: number): boolean => {
+    const producer = parse(input)?.node;
+    const n = producer === undefined ? undefined : byName.get(producer);
+    return n !== undefined && (n.op === 'Const' || n.op === 'Placeholder' || position.get(n.name)! < at);
+  };
   const replaced = new Map<string, NodeDef>();
   const dropped = new Set<string>();
   const renamed = new Map<string, string>();
-  for (const adam of nodes) {
+  for (const [at, adam] of nodes.entries()) {
     if (adam.op !== 'RavenAdamUpdate') continue;
     const update = `${adam.name}:2`;
     const mu = adam.inputs[adam.inputs.length - 4]!;
@@ -58,11 +68,11 @@ export function foldParamUpdates(nodes: readonly NodeDef[], outputNames: readonl
     const mul = onlyUser(update);
     if (shape === undefined || mul?.op !== 'Mul' || mul.inputs.length !== 2) continue;
     const scale = mul.inputs[0] === update ? mul.inputs[1]! : mul.inputs[0]!;
-    if (!sameShape(shapeOf(scale), []) || scale === update) continue;
+    if (!sameShape(shapeOf(scale), [])) continue;
     const add = onlyUser(`${mul.name}:0`);
     if (add === undefined || !ADD_OPS.has(add.op) || add.inputs.length !== 2) continue;
     const param = add.inputs[0] === `${mul.name}:0` ? add.inputs[1]! : add.inputs[0]!;
-    if (!sameShape(shapeOf(param), shape) || param === `${mul.name}:0` || parse(param)?.node === adam.name) continue;
+    if (!sameShape(shapeOf(param), shape) || !before(param, at) || !before(scale, at)) continue;
     replaced.set(adam.name, { ...adam, op: 'RavenAdamApply', inputs: [...adam.inputs, param, scale] });
     dropped.add(mul.name).add(add.name);
     renamed.set(`${add.name}:0`, `${adam.name}:2`);

@@ -61,6 +61,13 @@ describe('foldParamUpdates (the graph rewrite)', () => {
     }
   });
 
+  it('leaves the graph as it is when the sum\'s other term is computed from the update\'s moments (folding would make a cycle)', () => {
+    const fromMu = op('w2', 'Square', ['u:0']);
+    SHAPES['w2:0'] = [3, 4];
+    const r = fold([fromMu, op('step', 'Mul', ['u:2', 'lr:0']), op('next', 'AddV2', ['w2:0', 'step:0'])], ['next:0']);
+    expect(r.nodes.find((n) => n.name === 'u')!.op).toBe('RavenAdamUpdate');
+  });
+
   it('leaves the graph as it is for a non-scalar factor, a broadcasting sum, a difference, or unknown shapes', () => {
     const cases: NodeDef[][] = [
       [op('step', 'Mul', ['u:2', 'w:0']), op('next', 'AddV2', ['p:0', 'step:0'])], // elementwise factor
