@@ -185,7 +185,7 @@ async function saveSharded(files: CheckpointFiles, shards: Array<Array<[string, 
   // without checksums a header does not tell two saves apart: a random id does
   const shardMeta = checksums ? metadata : { ...metadata, [SAVE_ID_KEY]: id };
   const held = await claim(files, [...usual, ...unique, indexName]);
-  const weightMap: Record<string, string> = {};
+  const weightMap = Object.create(null) as Record<string, string>; // a key may be __proto__
   const fingerprints: Record<string, string> = {};
   let committed = false;
   try {

@@ -70,7 +70,7 @@ export function serializeSafetensors(entries: SaveEntries, options: SaveOptions 
   const encoded = plan.map((p) => encodeWith(p.tensor.dataSync() as Float32Array | Int32Array | Uint8Array, p.dtype, `${where}: tensor ${JSON.stringify(p.name)}`, false));
   let metadata = options.metadata;
   if (options.checksums !== false) {
-    const sums: Record<string, string> = {};
+    const sums = Object.create(null) as Record<string, string>; // a tensor may be named __proto__
     plan.forEach((p, i) => { sums[p.name] = hex(crc32Of(encoded[i]!, startChecksum(p.dtype, p.shape))); });
     metadata = { ...metadata, [CHECKSUM_KEY]: JSON.stringify(sums) };
   }

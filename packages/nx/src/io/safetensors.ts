@@ -188,7 +188,7 @@ export async function saveSafetensors(path: string, entries: SaveEntries, option
   if (typeof path !== 'string' || path === '') throw new ValueError(`${where}: path must be a non-empty string`);
   const plan = planWrite(where, entries, options);
   const checksums = options.checksums !== false;
-  const sums: Record<string, string> = {};
+  const sums = Object.create(null) as Record<string, string>; // a tensor may be named __proto__
   for (const p of plan) sums[p.name] = CHECKSUM_PLACEHOLDER;
   const withSums = (): Record<string, string> | undefined => (checksums ? { ...options.metadata, [CHECKSUM_KEY]: JSON.stringify(sums) } : options.metadata);
   const { prefix, dataBytes } = buildHeader(plan, withSums());

@@ -138,6 +138,27 @@ describe('save and load', () => {
     nx.dispose([a, b, c, mem.tensors, filtered.tensors]);
   });
 
+  it('a tensor named __proto__ (or constructor) is saved with its checksum and loads back, from the file and from memory', async () => {
+    // found by the round-trip property above: the checksum map was a plain object, where
+    // sums['__proto__'] = ... sets the prototype, so the name had no checksum and loading refused the file
+    const p = nx.fromArray([1.5, -2]);
+    const q = nx.fromArray(Int32Array.from([3]));
+    const entries: Array<[string, nx.Tensor]> = [['__proto__', p], ['constructor', q]];
+    const path = join(dir, 'proto.safetensors');
+    await nx.io.saveSafetensors(path, entries);
+    const bytes = new Uint8Array(await readFile(path));
+    expect(nx.io.serializeSafetensors(entries)).toEqual(bytes);
+    const sums = JSON.parse((await nx.io.readSafetensorsHeader(path)).metadata![nx.io.CHECKSUM_KEY]!) as object;
+    expect(Object.keys(sums).sort()).toEqual(['__proto__', 'constructor']);
+    for (const loaded of [await nx.io.loadSafetensors(path), nx.io.parseSafetensors(bytes)]) {
+      expect(loaded.tensors.map(([n]) => n)).toEqual(['__proto__', 'constructor']);
+      expect(nx.toArray(loaded.tensors[0]![1])).toEqual([1.5, -2]);
+      expect(nx.toArray(loaded.tensors[1]![1])).toEqual([3]);
+      nx.dispose(loaded.tensors.map(([, t]) => t));
+    }
+    nx.dispose([p, q]);
+  });
+
   it('writes float32 tensors in a narrower dtype with `dtype`, leaving ints alone', async () => {
     const w = nx.fromArray([0.1, 1, 65520]);
     const i = nx.fromArray(Int32Array.from([100000]));
