@@ -18,12 +18,15 @@
 #include <vector>
 
 #include "raven_hook.h"
+#include "raven_signals.h"
 #include "tensorflow/c/c_api.h"
 #include "tensorflow/c/eager/c_api.h"
 #include "tensorflow/c/eager/c_api_experimental.h"
 #include "tensorflow/core/public/version.h"
 
 namespace {
+
+using raven::AsyncSignalsBlocked;
 
 bool GetString(napi_env env, napi_value v, std::string *out) {
   size_t len = 0;
@@ -90,6 +93,8 @@ napi_value RegisterFunction(napi_env env, napi_callback_info info) {
   TFE_Context *ctx = raven::Context(env);
   if (ctx == nullptr) return nullptr;
 
+  // importing a graph may run kernels (shape inference folds constants on a graph runner thread)
+  AsyncSignalsBlocked blocked;  // see raven_signals.h
   std::string error;
   TF_Status *status = TF_NewStatus();
   TF_Graph *graph = TF_NewGraph();

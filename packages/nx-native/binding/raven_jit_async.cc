@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "raven_hook.h"
+#include "raven_signals.h"
 #include "tensorflow/c/c_api.h"
 #include "tensorflow/c/eager/c_api.h"
 
@@ -39,6 +40,7 @@ struct Call {
 void Execute(napi_env, void *data) {
   auto *call = static_cast<Call *>(data);
   call->num_outputs = static_cast<int>(call->outputs.size());
+  raven::AsyncSignalsBlocked blocked;  // see raven_signals.h
   TFE_Execute(call->op, call->outputs.data(), &call->num_outputs, call->status);
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runChild } from '../child.js';
@@ -37,7 +37,7 @@ function runPath(plan: BuildPlan): string[] {
 }
 
 /**
- * A key for the build: changes whenever a source, the flags, the compiler, the TensorFlow
+ * A key for the build: changes whenever a source or header, the flags, the compiler, the TensorFlow
  * libraries (path, size, time) or the run path change. Equal keys mean an equal binding.
  * @internal
  */
@@ -45,7 +45,10 @@ export function buildKey(plan: BuildPlan): string {
   const h = createHash('sha256');
   const add = (s: string): void => void h.update(s + '\0');
   for (const f of plan.sources) add(f);
-  for (const f of plan.sources.concat(['tfjs_backend.h', 'raven_hook.h'])) {
+  // every header of the build folder too (tfjs-node's, this package's, extra sources'): a change
+  // to any of them must rebuild
+  const headers = readdirSync(plan.buildDir).filter((f) => /\.(h|hpp)$/.test(f)).sort();
+  for (const f of plan.sources.concat(headers)) {
     try {
       h.update(readFileSync(join(plan.buildDir, f)));
     } catch {

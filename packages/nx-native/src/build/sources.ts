@@ -28,22 +28,63 @@ interface Edit {
   replacement: string;
 }
 
-/** The edits: a friend declaration for the hook, the hook's include, and its call at the end of init. */
+/** Marks a line the installer added. */
+const ADDED = '// added by @raven/nx-native';
+
+/** Wraps one statement of tfjs-node's in a scope that blocks asynchronous signals (`raven_signals.h`). */
+function guarded(statement: string): string {
+  return `  {\n    raven::AsyncSignalsBlocked blocked;  ${ADDED}: no signal may land inside a TensorFlow kernel\n  ${statement.replace(/\n(?!$)/g, '\n  ')}  }\n`;
+}
+
+/** The TensorFlow calls of tfjs-node's backend that run kernels or start TensorFlow's threads. */
+const GUARDED_CALLS: readonly string[] = [
+  '  tfe_context_ = TFE_NewContext(tfe_options, tf_status.status);\n',
+  '  TFE_Execute(tfe_op.op, result_handles.data(), &size, tf_status.status);\n',
+  '  TF_SessionRun(savedmodel_entry->second.first, nullptr, inputs.data(),\n' +
+    '                input_values.data(), num_input_ids, outputs.data(),\n' +
+    '                output_values.data(), output_op_name_array.size(), nullptr, 0,\n' +
+    '                nullptr, tf_status.status);\n',
+];
+
+/** tfjs-node's loading of a SavedModel into a session (a declaration, so guarded apart). */
+const SESSION_LOAD =
+  '  TF_Session *session = TF_LoadSessionFromSavedModel(\n' +
+  '      session_options, run_options, export_dir, tags_ptrs.data(),\n' +
+  '      tags_ptrs.size(), graph, metagraph, tf_status.status);\n';
+
+/**
+ * The edits: a friend declaration for the hook, the hook's include, and its call at the end of
+ * init; and the signal guard around every TensorFlow call of tfjs-node's that runs kernels
+ * (see `binding/raven_signals.h`: TensorFlow 2.21's oneDNN matrix products corrupt the heap when
+ * a signal lands on their thread).
+ */
 const EDITS: readonly Edit[] = [
+  {
+    file: 'tfjs_backend.cc',
+    anchor: '#include "tfjs_backend.h"\n',
+    replacement: `#include "tfjs_backend.h"\n#include "raven_signals.h"  ${ADDED}\n`,
+  },
+  ...GUARDED_CALLS.map((call) => ({ file: 'tfjs_backend.cc', anchor: call, replacement: guarded(call) })),
+  {
+    // a session starts its own thread pool, which must inherit the mask too
+    file: 'tfjs_backend.cc',
+    anchor: SESSION_LOAD,
+    replacement: `  TF_Session *session = nullptr;\n${guarded(SESSION_LOAD.replace('TF_Session *session =', 'session ='))}`,
+  },
   {
     file: 'tfjs_backend.h',
     anchor: 'class TFJSBackend {\n public:\n',
-    replacement: 'class TFJSBackend {\n  friend struct RavenBackendAccess;  // added by @raven/nx-native\n\n public:\n',
+    replacement: `class TFJSBackend {\n  friend struct RavenBackendAccess;  ${ADDED}\n\n public:\n`,
   },
   {
     file: 'tfjs_binding.cc',
     anchor: '#include "tfjs_backend.h"\n',
-    replacement: '#include "tfjs_backend.h"\n#include "raven_hook.h"  // added by @raven/nx-native\n',
+    replacement: `#include "tfjs_backend.h"\n#include "raven_hook.h"  ${ADDED}\n`,
   },
   {
     file: 'tfjs_binding.cc',
     anchor: '#undef EXPORT_INT_PROPERTY\n\n  return exports;\n',
-    replacement: '#undef EXPORT_INT_PROPERTY\n\n  raven::DefineExtensions(env, exports);  // added by @raven/nx-native\n  return exports;\n',
+    replacement: `#undef EXPORT_INT_PROPERTY\n\n  raven::DefineExtensions(env, exports);  ${ADDED}\n  return exports;\n`,
   },
 ];
 

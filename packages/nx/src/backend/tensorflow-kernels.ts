@@ -5,7 +5,11 @@
  *   oneDNN `BatchMatMulV2` costs 40-65 us for a 128x10x128 product where `MatMul` takes 12-20 us
  *   (a chain of products in one `tf.function` of TensorFlow 2.21, on a 2-core build machine), and small models'
  *   steps are mostly such products. Eager ops and `nx.jit` graphs (which record the ops the
- *   kernels issue) both get it; batched products keep `BatchMatMulV2`.
+ *   kernels issue) both get it; batched products keep `BatchMatMulV2`. Only with a binding that
+ *   blocks signals around TensorFlow's kernels (`binding.raven.signalsGuarded`, see
+ *   `packages/nx-native/binding/raven_signals.h`): `MatMul`'s oneDNN kernel corrupts the heap
+ *   when a signal lands on its thread, so with an older binding nx leaves tfjs-node's product
+ *   alone and says once to rebuild the binding.
  * - `RavenAdamUpdate` (`nx.adamUpdate`): Adam's moment update as one TensorFlow op, which the
  *   binding `raven-nx-native` builds registers with TensorFlow (`packages/nx-native/binding/raven_adam.cc`).
  *   Only on the CPU: on a GPU the op would pull the tensors to the host, so `nx.adamUpdate` runs
@@ -139,6 +143,22 @@ function registerFusedKernels(binding: NativeBinding): void {
 }
 
 /**
+ * Whether the binding blocks asynchronous signals while TensorFlow runs kernels (built by a
+ * `raven-nx-native` with `raven_signals.h`). @internal
+ */
+export function signalsGuarded(binding: NativeBinding | undefined): boolean {
+  const guarded = binding?.raven?.['signalsGuarded'];
+  return typeof guarded === 'function' && (guarded as () => unknown)() === true;
+}
+
+/** What nx says once when `raven-nx-native` built the binding before it guarded signals. @internal */
+export const UNGUARDED_BINDING_WARNING =
+  'nx: this native binding was built by an older raven-nx-native, which does not keep signals out of TensorFlow\'s kernels: ' +
+  'TensorFlow 2.21\'s oneDNN matrix product (MatMul) corrupts memory when a signal (a profiler, a child process exiting, ' +
+  'a Ctrl-C handler, a terminal resize) arrives while it runs. nx uses tfjs-node\'s BatchMatMulV2 for products until the ' +
+  'binding is rebuilt; rebuild it with `npx raven-nx-native install` (same arguments as before).';
+
+/**
  * Registers nx's kernels for the `tensorflow` backend, wrapping tfjs-node's; later calls do
  * nothing. Called right after that backend is activated, with its binding.
  * @internal
@@ -152,6 +172,11 @@ export function registerTensorflowKernels(binding: NativeBinding | undefined): v
   }
   if (tf.getKernel(SPARSE_XENT_KERNEL, 'tensorflow') === undefined) {
     tf.registerKernel({ kernelName: SPARSE_XENT_KERNEL, backendName: 'tensorflow', kernelFunc: sparseXent as unknown as tf.KernelFunc });
+  }
+  if (!signalsGuarded(binding)) {
+    // a binding raven-nx-native built before the guard; tfjs-node's own binding has no `raven`
+    if (binding?.raven !== undefined) console.warn(UNGUARDED_BINDING_WARNING);
+    return;
   }
   const original = tf.getKernel('BatchMatMul', 'tensorflow');
   if (original === undefined) return; // a tfjs-node without it: nothing to improve

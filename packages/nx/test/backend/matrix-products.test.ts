@@ -1,12 +1,15 @@
 /**
  * Matrix products on the `tensorflow` backend: two float32 matrices run TensorFlow's `MatMul`
- * (nx's kernel), anything else tfjs-node's `BatchMatMulV2`. Checked against products computed
+ * (nx's kernel, with a binding that blocks signals around them), anything else tfjs-node's
+ * `BatchMatMulV2`. Checked against products computed
  * on the host in float64, on every backend (the CI's native leg runs this file on tensorflow);
  * which TensorFlow op ran is checked on tensorflow only.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as nx from '@raven/nx';
 import { describe, expect, it } from 'vitest';
+import { nativeBinding } from '../../src/backend/native.js';
+import { signalsGuarded } from '../../src/backend/tensorflow-kernels.js';
 import { opsRun } from '../_native.js';
 
 const native = nx.backendInfo().backend === 'tensorflow';
@@ -79,6 +82,16 @@ describe(`matrix products on ${nx.backendInfo().backend}`, () => {
     const { grads } = nx.valueAndGrad((w: nx.Tensor) => nx.sum(nx.matmul(x, w)))(nx.ones([3, 2]));
     expect(nx.toArray(grads[0]!)).toEqual([[5, 5], [7, 7], [9, 9]]);
     nx.dispose([x, grads[0]!]);
+  });
+
+  it('MatMul needs a binding that blocks signals around TensorFlow\'s kernels', () => {
+    // raven-nx-native's binding says so; an older one, or tfjs-node's own, does not
+    expect(signalsGuarded({ TF_Version: '2.21.0', isUsingGpuDevice: () => false, raven: { signalsGuarded: () => true } as never })).toBe(true);
+    expect(signalsGuarded({ TF_Version: '2.21.0', isUsingGpuDevice: () => false, raven: { hookVersion: 1 } as never })).toBe(false);
+    expect(signalsGuarded({ TF_Version: '2.9.1', isUsingGpuDevice: () => false })).toBe(false);
+    expect(signalsGuarded(undefined)).toBe(false);
+    // the native leg builds the binding with the guard (so the test below sees MatMul)
+    if (native) expect(signalsGuarded(nativeBinding())).toBe(true);
   });
 
   it.skipIf(!native)('on tensorflow, two float32 matrices run MatMul and a batch BatchMatMulV2', () => {
