@@ -10,6 +10,7 @@
  * `param + update * lr_scale` (the `Mul` and `Add` it was folded from).
  * @module
  */
+import { renameUses } from './graph-uses.js';
 import { DT, type Attr, type NodeDef } from './proto.js';
 
 const FLOAT: Attr = { kind: 'type', value: DT.float32 };
@@ -76,10 +77,5 @@ export function expandFusedOps(nodes: readonly NodeDef[], outputNames: readonly 
     out.push(...e.nodes);
     e.outputs.forEach((o, i) => renamed.set(`${node.name}:${i}`, o));
   }
-  if (renamed.size === 0) return { nodes: [...nodes], outputNames: [...outputNames] };
-  const rename = (input: string): string => renamed.get(input) ?? input;
-  return {
-    nodes: out.map((n) => (n.inputs.some((i) => renamed.has(i)) ? { ...n, inputs: n.inputs.map(rename) } : n)),
-    outputNames: outputNames.map(rename),
-  };
+  return renameUses(out, outputNames, renamed);
 }

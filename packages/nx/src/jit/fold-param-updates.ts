@@ -12,6 +12,7 @@
  * between them, or another use of the update or of the scaled update, leaves the graph as it is.
  * @module
  */
+import { graphUses, onlyUser, renameUses } from './graph-uses.js';
 import type { NodeDef } from './proto.js';
 import type { ShapeOf } from './split-products.js';
 
@@ -36,17 +37,7 @@ const sameShape = (a: readonly number[] | undefined, b: readonly number[] | unde
  * @internal
  */
 export function foldParamUpdates(nodes: readonly NodeDef[], outputNames: readonly string[], shapeOf: ShapeOf): { nodes: NodeDef[]; outputNames: string[] } {
-  const users = new Map<string, NodeDef[]>();
-  const uses = new Map<string, number>();
-  for (const n of nodes) {
-    for (const input of n.inputs) {
-      uses.set(input, (uses.get(input) ?? 0) + 1);
-      if (!users.has(input)) users.set(input, []);
-      users.get(input)!.push(n);
-    }
-  }
-  for (const o of outputNames) uses.set(o, (uses.get(o) ?? 0) + 1);
-  const onlyUser = (input: string): NodeDef | undefined => (uses.get(input) === 1 ? users.get(input)?.[0] : undefined);
+  const uses = graphUses(nodes, outputNames);
 
   // an input the fused node may take: made before the update (or a constant or an argument), so
   // it cannot depend on the update's own outputs (the graph stays acyclic)
@@ -65,11 +56,11 @@ export function foldParamUpdates(nodes: readonly NodeDef[], outputNames: readonl
     const update = `${adam.name}:2`;
     const mu = adam.inputs[adam.inputs.length - 4]!;
     const shape = shapeOf(mu);
-    const mul = onlyUser(update);
+    const mul = onlyUser(uses, update);
     if (shape === undefined || mul?.op !== 'Mul' || mul.inputs.length !== 2) continue;
     const scale = mul.inputs[0] === update ? mul.inputs[1]! : mul.inputs[0]!;
     if (!sameShape(shapeOf(scale), [])) continue;
-    const add = onlyUser(`${mul.name}:0`);
+    const add = onlyUser(uses, `${mul.name}:0`);
     if (add === undefined || !ADD_OPS.has(add.op) || add.inputs.length !== 2) continue;
     const param = add.inputs[0] === `${mul.name}:0` ? add.inputs[1]! : add.inputs[0]!;
     if (!sameShape(shapeOf(param), shape) || !before(param, at) || !before(scale, at)) continue;
@@ -78,12 +69,5 @@ export function foldParamUpdates(nodes: readonly NodeDef[], outputNames: readonl
     renamed.set(`${add.name}:0`, `${adam.name}:2`);
   }
   if (replaced.size === 0) return { nodes: [...nodes], outputNames: [...outputNames] };
-  const rename = (input: string): string => renamed.get(input) ?? input;
-  return {
-    nodes: nodes.filter((n) => !dropped.has(n.name)).map((n) => {
-      const r = replaced.get(n.name) ?? n;
-      return r.inputs.some((i) => renamed.has(i)) ? { ...r, inputs: r.inputs.map(rename) } : r;
-    }),
-    outputNames: outputNames.map(rename),
-  };
+  return renameUses(nodes.filter((n) => !dropped.has(n.name)).map((n) => replaced.get(n.name) ?? n), outputNames, renamed);
 }

@@ -6,6 +6,7 @@
  * for an MNIST MLP's 128x784 weight on the 2-core build machine, `bench:jit-profile`).
  * @module
  */
+import { graphUses } from './graph-uses.js';
 import type { NodeDef } from './proto.js';
 import { rowBlocksOf } from './split-products.js';
 
@@ -16,8 +17,7 @@ import { rowBlocksOf } from './split-products.js';
  * @internal
  */
 export function feedRowBlocks(nodes: readonly NodeDef[], outputNames: readonly string[]): NodeDef[] {
-  const uses = new Map<string, number>();
-  for (const input of [...nodes.flatMap((n) => n.inputs), ...outputNames]) uses.set(input, (uses.get(input) ?? 0) + 1);
+  const uses = graphUses(nodes, outputNames).count;
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const dropped = new Set<string>();
   const fed = new Map<string, NodeDef>();
