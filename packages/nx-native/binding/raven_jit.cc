@@ -26,8 +26,6 @@
 
 namespace {
 
-using raven::AsyncSignalsBlocked;
-
 bool GetString(napi_env env, napi_value v, std::string *out) {
   size_t len = 0;
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
@@ -94,7 +92,7 @@ napi_value RegisterFunction(napi_env env, napi_callback_info info) {
   if (ctx == nullptr) return nullptr;
 
   // importing a graph may run kernels (shape inference folds constants on a graph runner thread)
-  AsyncSignalsBlocked blocked;  // see raven_signals.h
+  raven::AsyncSignalsBlocked blocked;  // see raven_signals.h
   std::string error;
   TF_Status *status = TF_NewStatus();
   TF_Graph *graph = TF_NewGraph();

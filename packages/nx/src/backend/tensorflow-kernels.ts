@@ -151,8 +151,8 @@ export function signalsGuarded(binding: NativeBinding | undefined): boolean {
   return typeof guarded === 'function' && (guarded as () => unknown)() === true;
 }
 
-/** What nx says once when `raven-nx-native` built the binding before it guarded signals. @internal */
-export const UNGUARDED_BINDING_WARNING =
+/** What nx says once when `raven-nx-native` built the binding before it guarded signals. */
+const UNGUARDED_BINDING_WARNING =
   'nx: this native binding was built by an older raven-nx-native, which does not keep signals out of TensorFlow\'s kernels: ' +
   'TensorFlow 2.21\'s oneDNN matrix product (MatMul) corrupts memory when a signal (a profiler, a child process exiting, ' +
   'a Ctrl-C handler, a terminal resize) arrives while it runs. nx uses tfjs-node\'s BatchMatMulV2 for products until the ' +

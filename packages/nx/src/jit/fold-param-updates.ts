@@ -12,17 +12,11 @@
  * between them, or another use of the update or of the scaled update, leaves the graph as it is.
  * @module
  */
-import { graphUses, onlyUser, renameUses } from './graph-uses.js';
+import { graphUses, onlyUser, producerOf, renameUses } from './graph-uses.js';
 import type { NodeDef } from './proto.js';
 import type { ShapeOf } from './split-products.js';
 
 const ADD_OPS = new Set(['Add', 'AddV2']);
-
-/** The node name and output index of an input name `node:index`. */
-function parse(input: string): { node: string; index: number } | undefined {
-  const m = /^(.+):(\d+)$/.exec(input);
-  return m ? { node: m[1]!, index: Number(m[2]) } : undefined;
-}
 
 const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
   a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
@@ -44,7 +38,7 @@ export function foldParamUpdates(nodes: readonly NodeDef[], outputNames: readonl
   const position = new Map(nodes.map((n, i) => [n.name, i]));
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const before = (input: string, at: number): boolean => {
-    const producer = parse(input)?.node;
+    const producer = producerOf(input);
     const n = producer === undefined ? undefined : byName.get(producer);
     return n !== undefined && (n.op === 'Const' || n.op === 'Placeholder' || position.get(n.name)! < at);
   };

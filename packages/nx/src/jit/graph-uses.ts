@@ -1,11 +1,16 @@
 /**
  * What the graph rewrites of `nx.jit` (`feedRowBlocks`, `foldParamUpdates`, `expandFusedOps`)
- * share about a traced graph's edges: how often each output is used, by which nodes, and
- * renaming the uses of outputs that a rewrite replaced. Inputs and outputs are named
+ * share about a traced graph's edges: which node makes an output, how often each output is used, by
+ * which nodes, and renaming the uses of outputs that a rewrite replaced. Inputs and outputs are named
  * `node:index`; the function's outputs count as uses.
  * @module
  */
 import type { NodeDef } from './proto.js';
+
+/** The name of the node whose output `input` (`node:index`) is, or undefined for another form. @internal */
+export function producerOf(input: string): string | undefined {
+  return /^(.+):\d+$/.exec(input)?.[1];
+}
 
 /** Who uses each output of a graph. @internal */
 export interface GraphUses {

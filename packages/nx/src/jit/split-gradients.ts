@@ -6,7 +6,7 @@
  * for an MNIST MLP's 128x784 weight on the 2-core build machine, `bench:jit-profile`).
  * @module
  */
-import { graphUses } from './graph-uses.js';
+import { graphUses, producerOf } from './graph-uses.js';
 import type { NodeDef } from './proto.js';
 import { rowBlocksOf } from './split-products.js';
 
@@ -23,8 +23,8 @@ export function feedRowBlocks(nodes: readonly NodeDef[], outputNames: readonly s
   const fed = new Map<string, NodeDef>();
   for (const node of nodes) {
     if (node.op !== 'RavenAdamUpdate' || node.inputs.length !== 5 || uses.get(node.inputs[0]!) !== 1) continue;
-    const m = /^(.+):0$/.exec(node.inputs[0]!);
-    const concat = m ? byName.get(m[1]!) : undefined;
+    const producer = producerOf(node.inputs[0]!);
+    const concat = producer === undefined ? undefined : byName.get(producer);
     const blocks = concat ? rowBlocksOf(concat) : undefined;
     if (concat === undefined || blocks === undefined) continue;
     fed.set(node.name, { ...node, inputs: [...blocks, ...node.inputs.slice(1)], attrs: { ...node.attrs, N: { kind: 'i', value: blocks.length } } });

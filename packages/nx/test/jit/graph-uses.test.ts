@@ -3,7 +3,7 @@
  * use counts with function outputs, the only user of an output, and renaming uses.
  */
 import { describe, expect, it } from 'vitest';
-import { graphUses, onlyUser, renameUses } from '../../src/jit/graph-uses.js';
+import { graphUses, onlyUser, producerOf, renameUses } from '../../src/jit/graph-uses.js';
 import type { NodeDef } from '../../src/jit/proto.js';
 
 const node = (name: string, op: string, inputs: string[]): NodeDef => ({ name, op, inputs, attrs: {} });
@@ -13,6 +13,14 @@ const graph = [node('x', 'Placeholder', []), node('a', 'Neg', ['x:0']), node('b'
 const outputs = ['c:0', 'x:0'];
 
 describe('graph uses', () => {
+  it('names the node that makes an output', () => {
+    expect(producerOf('a:0')).toBe('a');
+    expect(producerOf('grad/split:1')).toBe('grad/split');
+    expect(producerOf('a:b:12')).toBe('a:b');
+    expect(producerOf('a')).toBeUndefined();
+    expect(producerOf('^a')).toBeUndefined();
+  });
+
   it('counts every input naming an output, and function outputs', () => {
     const uses = graphUses(graph, outputs);
     expect(Object.fromEntries(uses.count)).toEqual({ 'x:0': 3, 'a:0': 3, 'c:0': 1 });
