@@ -42,8 +42,8 @@
 #include <thread>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 #include "tensorflow/c/kernels.h"
@@ -108,15 +108,37 @@ struct AdamArgs {
   float *m_out = nullptr, *v_out = nullptr, *u_out = nullptr;  // u_out: the update, or the new parameter
 };
 
-// Elements [begin, end) of the update (kApply: of the new parameter); `g` holds the gradient from
-// element `g_first` on. Each step rounds to float32 as the separate kernels do: C++17 without
-// -ffp-contract=fast does not fuse a * b + c into one rounding.
+// Elements [i, end) of the update (kApply: of the new parameter), one at a time; `g` holds the
+// gradient from element `g_first` on. Each step rounds to float32 as the separate kernels do:
+// C++17 without -ffp-contract=fast does not fuse a * b + c into one rounding.
 template <bool kApply>
-void AdamRange(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_first, int64_t begin, int64_t end) {
-  int64_t i = begin;
+void AdamScalar(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_first, int64_t i, int64_t end) {
   const float *m = x.m, *v = x.v, *p = x.p;
   float *m_out = x.m_out, *v_out = x.v_out, *u_out = x.u_out;
-#if defined(__SSE2__)
+  for (; i < end; i++) {
+    const float gi = g[i - g_first];
+    const float mi = m[i] * a.b1 + gi * a.one_minus_b1;
+    const float vi = v[i] * a.b2 + (gi * gi) * a.one_minus_b2;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    const float ui = (mi / (std::sqrt(vi) + x.eps_hat)) * x.step_scale;
+    if constexpr (kApply) {
+      const float step = ui * x.lr_scale;  // rounded before the sum, as the Mul kernel's output
+      u_out[i] = p[i] + step;
+    } else {
+      u_out[i] = ui;
+    }
+  }
+}
+
+#if defined(__x86_64__)
+// The same operations, in the same order, on 4 (SSE2) or 8 (AVX2) elements at once: each vector
+// operation is IEEE float32 arithmetic rounded per element, so the values are those of AdamScalar
+// bit for bit (no fused multiply-add is used). Returns the first element not done.
+template <bool kApply>
+int64_t AdamSse2(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_first, int64_t i, int64_t end) {
+  const float *m = x.m, *v = x.v, *p = x.p;
+  float *m_out = x.m_out, *v_out = x.v_out, *u_out = x.u_out;
   const __m128 b1 = _mm_set1_ps(a.b1), c1 = _mm_set1_ps(a.one_minus_b1), b2 = _mm_set1_ps(a.b2), c2 = _mm_set1_ps(a.one_minus_b2);
   const __m128 eps = _mm_set1_ps(x.eps_hat), scale = _mm_set1_ps(x.step_scale), lr = _mm_set1_ps(x.lr_scale);
   for (; i + 4 <= end; i += 4) {
@@ -132,21 +154,47 @@ void AdamRange(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_
       _mm_storeu_ps(u_out + i, ui);
     }
   }
-#endif
-  for (; i < end; i++) {
-    const float gi = g[i - g_first];
-    const float mi = m[i] * a.b1 + gi * a.one_minus_b1;
-    const float vi = v[i] * a.b2 + (gi * gi) * a.one_minus_b2;
-    m_out[i] = mi;
-    v_out[i] = vi;
-    const float ui = (mi / (std::sqrt(vi) + x.eps_hat)) * x.step_scale;
+  return i;
+}
+
+template <bool kApply>
+__attribute__((target("avx2"))) int64_t AdamAvx2(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_first, int64_t i, int64_t end) {
+  const float *m = x.m, *v = x.v, *p = x.p;
+  float *m_out = x.m_out, *v_out = x.v_out, *u_out = x.u_out;
+  const __m256 b1 = _mm256_set1_ps(a.b1), c1 = _mm256_set1_ps(a.one_minus_b1), b2 = _mm256_set1_ps(a.b2), c2 = _mm256_set1_ps(a.one_minus_b2);
+  const __m256 eps = _mm256_set1_ps(x.eps_hat), scale = _mm256_set1_ps(x.step_scale), lr = _mm256_set1_ps(x.lr_scale);
+  for (; i + 8 <= end; i += 8) {
+    const __m256 gi = _mm256_loadu_ps(g + (i - g_first));
+    const __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(m + i), b1), _mm256_mul_ps(gi, c1));
+    const __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), b2), _mm256_mul_ps(_mm256_mul_ps(gi, gi), c2));
+    _mm256_storeu_ps(m_out + i, mi);
+    _mm256_storeu_ps(v_out + i, vi);
+    const __m256 ui = _mm256_mul_ps(_mm256_div_ps(mi, _mm256_add_ps(_mm256_sqrt_ps(vi), eps)), scale);
     if constexpr (kApply) {
-      const float step = ui * x.lr_scale;  // rounded before the sum, as the Mul kernel's output
-      u_out[i] = p[i] + step;
+      _mm256_storeu_ps(u_out + i, _mm256_add_ps(_mm256_loadu_ps(p + i), _mm256_mul_ps(ui, lr)));
     } else {
-      u_out[i] = ui;
+      _mm256_storeu_ps(u_out + i, ui);
     }
   }
+  return i;
+}
+
+// AVX2 where the processor has it (asked once), else SSE2 (every x86-64 processor).
+bool HasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+}
+#endif
+
+// Elements [begin, end) of the update (kApply: of the new parameter); `g` holds the gradient from
+// element `g_first` on: vectors as wide as the processor allows, then the rest one by one.
+template <bool kApply>
+void AdamRange(const AdamAttrs &a, const AdamArgs &x, const float *g, int64_t g_first, int64_t begin, int64_t end) {
+  int64_t i = begin;
+#if defined(__x86_64__)
+  i = HasAvx2() ? AdamAvx2<kApply>(a, x, g, g_first, i, end) : AdamSse2<kApply>(a, x, g, g_first, i, end);
+#endif
+  AdamScalar<kApply>(a, x, g, g_first, i, end);
 }
 
 void Fail(TF_OpKernelContext *ctx, TF_Code code, const std::string &message) {
@@ -228,8 +276,12 @@ void AdamCompute(void *kernel, TF_OpKernelContext *ctx) {
   };
   // one thread up to 1M elements (a pass over them takes well under a millisecond); larger
   // tensors (a language model's embeddings) in blocks of at least 1M on up to 8 threads
+  // (glibc answers hardware_concurrency() by reading /sys/devices/system/cpu/online: tens of
+  // microseconds on a virtual machine, so it is asked once, and only for such tensors)
   constexpr int64_t kBlock = int64_t{1} << 20;
-  const int64_t threads = std::min<int64_t>({n / kBlock, 8, std::max(1u, std::thread::hardware_concurrency())});
+  if (n < 2 * kBlock) return range(0, n);
+  static const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const int64_t threads = std::min<int64_t>({n / kBlock, 8, cores});
   if (threads <= 1) return range(0, n);
   std::vector<std::thread> pool;
   auto bound = [&](int64_t t) { return (n * t / threads) & ~int64_t{3}; };

@@ -192,6 +192,13 @@ export class Source<K extends string = string> {
     return new Dataset<{ [C in K]: Tensor }>((epoch) => {
       let ord: Order | undefined;
       let b = 0;
+      // one host buffer per column, refilled for each batch: the batch tensor copies it
+      const buffers = new Map<Column, Float32Array | Int32Array | Uint8Array>();
+      const bufferOf = (c: Column, length: number) => {
+        let buf = buffers.get(c);
+        if (buf === undefined || buf.length < length) buffers.set(c, (buf = bufferFor(c.dtype, length)));
+        return buf.length === length ? buf : buf.subarray(0, length);
+      };
       return {
         next: () => {
           if (b >= numBatches) return { done: true, value: undefined };
@@ -200,7 +207,7 @@ export class Source<K extends string = string> {
           const count = Math.min(size, n - start);
           b++;
           const out: Record<string, Tensor> = {};
-          for (const c of columns) out[c.name] = buildColumn(c, ord, start, count);
+          for (const c of columns) out[c.name] = buildColumn(c, ord, start, count, bufferOf(c, count * c.rowSize));
           return { done: false, value: out as { [C in K]: Tensor } };
         },
         return: () => { b = numBatches; return { done: true, value: undefined }; },
@@ -209,10 +216,13 @@ export class Source<K extends string = string> {
   }
 }
 
-function buildColumn(c: Column, ord: Order, start: number, count: number): Tensor {
+/**
+ * Rows `start .. start+count-1` of `ord` from column `c`, as a tensor; `buf` (`count` rows long)
+ * is filled and copied into the tensor, so the caller may refill it for the next batch.
+ */
+function buildColumn(c: Column, ord: Order, start: number, count: number, buf: Float32Array | Int32Array | Uint8Array): Tensor {
   const rs = c.rowSize;
   const shape = [count, ...c.rowShape];
-  const buf = bufferFor(c.dtype, count * rs);
   if (ord.idx === null) {
     const from = (ord.offset + start) * rs;
     buf.set(c.data.subarray(from, from + count * rs));
@@ -227,7 +237,7 @@ function buildColumn(c: Column, ord: Order, start: number, count: number): Tenso
       buf.set(c.data.subarray(r * rs, r * rs + rs), i * rs);
     }
   }
-  return nx.fromArray(buf, { shape, dtype: c.dtype });
+  return nx.fromArray(buf, { shape, dtype: c.dtype, copy: true });
 }
 
 /**

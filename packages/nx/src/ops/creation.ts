@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { checkOptions, type OptionKeys } from '../options.js';
 import type { DType, NestedArray, Shape, Tensor, TypedArray } from '../tensor.js';
+import { ownedTensor } from '../backend/owned-tensor.js';
 import { fmtShape } from './_util.js';
 
 function checkShape(op: string, shape: Shape): void {
@@ -129,9 +130,18 @@ export interface FromArrayOptions {
   shape?: Shape;
   /** default: `bool` for booleans, `int32` for an Int32Array, else `float32`. */
   dtype?: DType;
+  /**
+   * With a typed array of the tensor's dtype (Float32Array for float32, Int32Array for int32):
+   * `true` makes the tensor hold its own copy of the values now, so the array may be changed or
+   * reused as soon as `fromArray` returns (a buffer refilled for each batch). Default `false`: the
+   * tensor may keep a reference to the array (the cpu backend for its whole life, the native
+   * backend until its first use), so the array must not change afterwards. Other data is always
+   * copied.
+   */
+  copy?: boolean;
 }
 
-const FROM_ARRAY_KEYS: OptionKeys<FromArrayOptions> = { shape: true, dtype: true };
+const FROM_ARRAY_KEYS: OptionKeys<FromArrayOptions> = { shape: true, dtype: true, copy: true };
 
 /**
  * Makes a tensor from nested arrays, a typed array or a number.
@@ -140,6 +150,7 @@ const FROM_ARRAY_KEYS: OptionKeys<FromArrayOptions> = { shape: true, dtype: true
  */
 export function fromArray(data: NestedArray | TypedArray, options: FromArrayOptions = {}): Tensor {
   checkOptions('nx.fromArray', options, FROM_ARRAY_KEYS);
+  if (options.copy !== undefined && typeof options.copy !== 'boolean') throw new ValueError(`nx.fromArray: copy must be true or false, got ${String(options.copy)}`);
   let flat: TypedArray | (number | boolean)[];
   let shape: number[];
   let inferredDtype: DType;
@@ -163,7 +174,7 @@ export function fromArray(data: NestedArray | TypedArray, options: FromArrayOpti
   if (ArrayBuffer.isView(flat)) {
     if (dtype === 'int32' && !(flat instanceof Int32Array)) return tf.tensor(Int32Array.from(flat as ArrayLike<number>), shape, 'int32');
     if (dtype === 'float32' && !(flat instanceof Float32Array)) return tf.tensor(Float32Array.from(flat as ArrayLike<number>), shape, 'float32');
-    return tf.tensor(flat, shape, dtype);
+    return options.copy === true ? ownedTensor(flat, shape, dtype) : tf.tensor(flat, shape, dtype);
   }
   return tf.tensor(flat.map(Number), shape, dtype);
 }

@@ -87,4 +87,39 @@ describe('creation', () => {
     expect(() => nx.zeros([2], 'float64' as nx.DType)).toThrow(nx.DTypeError);
     expect(() => nx.zeros([2], 'float64' as nx.DType)).toThrow(/dtype float64/);
   });
+
+  // the batch buffers of kaun's Data are refilled after each fromArray(..., {copy: true}): the
+  // tensors made before must keep their values, whether they were used by an op yet or not
+  it(`fromArray with copy: true keeps no reference to the array (${nx.backendInfo().backend})`, () => {
+    for (let round = 0; round < 20; round++) { // native: some allocations are aligned as TensorFlow wants, some not
+      const f = Float32Array.from({ length: 4096 }, (_, i) => i + round);
+      const n = new Int32Array([1, -2, 3, round]);
+      const b = new Uint8Array([1, 0, 1, 1]);
+      const tf32 = nx.fromArray(f, { shape: [64, 64], copy: true });
+      const ti32 = nx.fromArray(n, { shape: [2, 2], copy: true });
+      const tb = nx.fromArray(b, { shape: [4], dtype: 'bool', copy: true });
+      const sum = nx.sum(tf32); // used by an op before the array changes
+      f.fill(-1);
+      n.fill(-1);
+      b.fill(0);
+      const want = Array.from({ length: 4096 }, (_, i) => i + round);
+      expect(Array.from(tf32.dataSync())).toEqual(want);
+      expect(nx.item(sum)).toBe(want.reduce((a, v) => a + v, 0));
+      expect(Array.from(ti32.dataSync())).toEqual([1, -2, 3, round]);
+      expect(Array.from(tb.dataSync())).toEqual([1, 0, 1, 1]);
+      expect([tf32.dtype, ti32.dtype, tb.dtype]).toEqual(['float32', 'int32', 'bool']);
+      expect([tf32.shape, ti32.shape]).toEqual([[64, 64], [2, 2]]);
+      nx.dispose([tf32, ti32, tb, sum]);
+    }
+    // a view into a larger buffer: only its elements
+    const whole = Float32Array.from([9, 1, 2, 3, 9]);
+    const view = nx.fromArray(whole.subarray(1, 4), { copy: true });
+    whole.fill(0);
+    expect(Array.from(view.dataSync())).toEqual([1, 2, 3]);
+    // an empty array
+    const empty = nx.fromArray(new Float32Array(0), { shape: [0, 3], copy: true });
+    expect(empty.shape).toEqual([0, 3]);
+    nx.dispose([view, empty]);
+    expect(() => nx.fromArray(new Float32Array(2), { copy: 'yes' as unknown as boolean })).toThrow(/nx\.fromArray: copy must be true or false, got yes/);
+  });
 });
