@@ -4,8 +4,9 @@
  * - `mlp`: MNIST MLP 784-128-10, batch 128, Adam 1e-3, 2 epochs of 60,000;
  * - `cnn`: the CNN conv5x5(1->16)-pool-conv5x5(16->32)-pool-linear(512->10), batch 128, Adam,
  *   2 epochs (`BENCH_JIT_CNN_EPOCHS`); `BENCH_JIT_MODELS=mlp` runs the MLP only;
- * each in six modes, one child process each (NX_BACKEND=tensorflow): `eager`, `jit`
- * (`Train.make({jit: true})`), `jitIntraOp1` (the same with `TF_NUM_INTRAOP_THREADS=1`: one
+ * each in seven modes, one child process each (NX_BACKEND=tensorflow): `eager`, `jit`
+ * (`Train.make({jit: true})`), `jitSteps4` (`jit` with `fit`'s `stepsPerExecution: 4`: four steps
+ * per graph call), `jitIntraOp1` (the same with `TF_NUM_INTRAOP_THREADS=1`: one
  * thread per TensorFlow kernel), `jitAsyncSteps` (`jit` with `fit`'s `asyncSteps`: each step's graph
  * on a worker thread while the next batch is made), `xla` (`jit: {xla: true}`: the graph compiled by XLA) and
  * `autoCluster` (`jit: true` with `TF_XLA_FLAGS=--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit`:
@@ -26,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import * as nx from '@raven/nx';
 import { Data, Datasets, Layer, Loss, Metric, Optim, Train } from '@raven/kaun';
 
-type Mode = 'eager' | 'jit' | 'jitIntraOp1' | 'jitAsyncSteps' | 'xla' | 'autoCluster';
-const MODES: Mode[] = ['eager', 'jit', 'jitIntraOp1', 'jitAsyncSteps', 'xla', 'autoCluster'];
+type Mode = 'eager' | 'jit' | 'jitSteps4' | 'jitIntraOp1' | 'jitAsyncSteps' | 'xla' | 'autoCluster';
+const MODES: Mode[] = ['eager', 'jit', 'jitSteps4', 'jitIntraOp1', 'jitAsyncSteps', 'xla', 'autoCluster'];
 const CNN_EPOCHS = Number(process.env['BENCH_JIT_CNN_EPOCHS'] ?? 2);
 const MODELS = (process.env['BENCH_JIT_MODELS'] ?? 'mlp,cnn').split(',').filter((m): m is 'mlp' | 'cnn' => m === 'mlp' || m === 'cnn');
 const round = (v: number, d = 3): number => Number(v.toFixed(d));
@@ -69,7 +70,7 @@ async function child(model: 'mlp' | 'cnn', mode: Mode): Promise<void> {
   for (let e = 0; e < epochs; e++) {
     let s = Number.NaN;
     const c0 = process.cpuUsage();
-    const r = await Train.fit(trainer, state, batches(train, e), { epochs: e + 1, initialEpoch: e, progress: false, asyncSteps: mode === 'jitAsyncSteps', callbacks: { onEpochEnd: (info) => { s = info.seconds; } } });
+    const r = await Train.fit(trainer, state, batches(train, e), { epochs: e + 1, initialEpoch: e, progress: false, asyncSteps: mode === 'jitAsyncSteps', stepsPerExecution: mode === 'jitSteps4' ? 4 : 1, callbacks: { onEpochEnd: (info) => { s = info.seconds; } } });
     state = r.state;
     const c = process.cpuUsage(c0);
     seconds.push(round(s));
@@ -107,7 +108,7 @@ function runTorch(cnnEpochs = CNN_EPOCHS): unknown {
   return JSON.parse(line) as unknown;
 }
 
-/** The whole benchmark: PyTorch and the six modes of each model, one after the other. */
+/** The whole benchmark: PyTorch and the seven modes of each model, one after the other. */
 export async function benchJit(): Promise<object> {
   const load0 = loadavg()[0]!;
   const out: Record<string, unknown> = { machineLoadBefore: round(load0, 2) };

@@ -37,7 +37,7 @@ describe('kaun functions check their option names', () => {
     const { trainer, state, data } = setup();
     const e = await rejected(Train.fit(trainer, state, data, { epoch: 5, progress: false } as Train.FitOptions));
     expect(e).toBeInstanceOf(nx.OptionError);
-    expect(e.message).toBe('Train.fit: unknown option "epoch"; did you mean "epochs"? (known options: epochs, initialEpoch, validation, callbacks, earlyStopping, resumeFrom, progress, nonFinite, asyncSteps)');
+    expect(e.message).toBe('Train.fit: unknown option "epoch"; did you mean "epochs"? (known options: epochs, initialEpoch, validation, callbacks, earlyStopping, resumeFrom, progress, nonFinite, asyncSteps, stepsPerExecution)');
     // nothing ran: the state is still usable
     const { state: s2, history } = await Train.fit(trainer, state, data, { epochs: 2, progress: false });
     expect(history['loss']).toHaveLength(2);

@@ -7,9 +7,8 @@ import * as nx from '@raven/nx';
 import type { Tensor } from '@raven/nx';
 import { KaunError } from '../errors.js';
 import { checkState } from './consumed.js';
-import * as Ptree from '../ptree/index.js';
-import type { Tree } from '../ptree/index.js';
-import { jittedStep } from './jit-step.js';
+import { disposeReplaced } from './dispose-replaced.js';
+import { jittedStep, jittedSteps } from './jit-step.js';
 import { stepCore, type StepOutputs } from './step-core.js';
 import type { Batch, Trainer, TrainState } from './types.js';
 
@@ -27,13 +26,6 @@ export interface StepResult {
   state: TrainState;
   /** The batch loss (before the update), a scalar tensor owned by the caller. */
   loss: Tensor;
-}
-
-/** Disposes the leaves of `old` that are not leaves of `next`. @internal */
-export function disposeReplaced(old: Tree[], next: Tree[]): void {
-  const keep = new Set<Tensor>();
-  for (const t of next) for (const l of Ptree.leaves(t)) keep.add(l);
-  for (const t of old) for (const l of Ptree.leaves(t)) if (!keep.has(l) && !l.isDisposed) l.dispose();
 }
 
 /**
@@ -65,6 +57,31 @@ export async function stepWithAsync<In, Out, Y>(
   const { key, withPreds } = stepInputs(state, batch, options, onPredictions);
   const out = await jittedStep(trainer).callAsync(state.vars, state.optState, { x: batch.x, y: batch.y }, key, withPreds);
   return stepResult(state, batch, out, onPredictions);
+}
+
+/**
+ * Consecutive steps on `batches` (one shape) as one call of the trainer's jitted steps
+ * (`Train.fit`'s `stepsPerExecution`; `trainer.jit` must be set): the values `stepWith` on each
+ * in turn gives. Returns the state after the last step and each step's loss (owned by the
+ * caller). @internal
+ */
+export function stepsWith<In, Out, Y>(
+  trainer: Trainer<In, Out, Y>, state: TrainState, batches: Batch<In, Y>[],
+  onPredictions?: (preds: Tensor, target: Y) => void,
+): { state: TrainState; losses: Tensor[] } {
+  const inputs = batches.map((b, i) => stepInputs({ ...state, step: state.step + i }, b, {}, onPredictions));
+  const out = jittedSteps(trainer, batches.length)(state.vars, state.optState, batches.map((b) => ({ x: b.x, y: b.y })), inputs.map((i) => i.key), onPredictions !== undefined);
+  const { params, state: modelState, dtype } = state.vars;
+  try {
+    out.preds.forEach((p, i) => { if (p !== undefined) onPredictions!(p, batches[i]!.y); });
+  } finally {
+    for (const p of out.preds) if (p !== undefined && !p.isDisposed) p.dispose();
+  }
+  disposeReplaced([params, state.optState, modelState], [out.params, out.optState, out.modelState]);
+  return {
+    state: { vars: { params: out.params, state: out.modelState, dtype }, optState: out.optState, step: state.step + batches.length, key: state.key },
+    losses: out.losses,
+  };
 }
 
 function stepInputs<Y>(state: TrainState, batch: Batch<unknown, Y>, options: StepOptions, onPredictions?: unknown): { key: nx.random.Key; withPreds: boolean } {

@@ -99,6 +99,35 @@ describe('CheckpointManager and fit({ resumeFrom })', () => {
     for (const r of [straight, halted, resumed]) Ptree.dispose([r.state.vars.params, r.state.vars.state, r.state.optState]);
   }, 60_000);
 
+  it('with stepsPerExecution, a run that fails mid-epoch and resumes from its latest checkpoint equals an uninterrupted run', async () => {
+    const base = makeTrainer(); // jitted: on the native backend each execution is one graph call
+    const trainer = Train.make({ model: base.model, optimizer: base.optimizer, loss: base.loss, metrics: base.metrics, jit: true });
+    const { train, val } = data(); // 5 batches an epoch: executions of batches 0-1 and 2-3, then 4 alone
+    const seen: number[] = [];
+    const go = (mdir: string, failAtStep: number, resume: boolean) => Train.fit(trainer, Train.makeState(trainer, trainer.model.init({ key: nx.random.key(4) }), { key: nx.random.key(8) }), train, {
+      epochs: 3, validation: val, progress: false, stepsPerExecution: 2,
+      callbacks: [
+        { kind: 'crash', onBatchEnd: ({ state: s }) => { seen.push(s.step); if (s.step === failAtStep) throw new Error('the machine went down'); } },
+        CheckpointManager.make({ dir: mdir, saveSteps: 2 }),
+      ],
+      ...(resume ? { resumeFrom: 'latest' } : {}),
+    });
+    const straight = await go(join(dir, 'spe-a'), -1, false);
+    expect(seen).toEqual([2, 4, 5, 7, 9, 10, 12, 14, 15]); // batch hooks at execution boundaries only
+    seen.length = 0;
+    await expect(go(join(dir, 'spe-b'), 9, false)).rejects.toThrow(/the machine went down/); // inside epoch 1
+    const saved = (await readdir(join(dir, 'spe-b'))).filter((f) => !f.startsWith('.'));
+    expect(saved.length).toBeGreaterThan(0);
+    seen.length = 0;
+    const resumed = await go(join(dir, 'spe-b'), -1, true);
+    expect(seen[0]).toBeGreaterThan(5); // it went on inside epoch 1, from an execution boundary
+    expect(resumed.history).toEqual(straight.history);
+    expect(resumed.state.step).toBe(15);
+    expect(bits(resumed.state.vars.params)).toEqual(bits(straight.state.vars.params));
+    expect(bits(resumed.state.optState)).toEqual(bits(straight.state.optState));
+    for (const r of [straight, resumed]) Ptree.dispose([r.state.vars.params, r.state.vars.state, r.state.optState]);
+  }, 60_000);
+
   it('keeps the last K and the best, restores the best at the end, and refuses other callbacks on resume', async () => {
     const trainer = makeTrainer();
     const { train, val } = data();

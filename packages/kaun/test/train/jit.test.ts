@@ -361,3 +361,104 @@ describe(`Train.fit with jit and asyncSteps on ${nx.backendInfo().backend}: the 
     expect(nx.memory().numTensors - before).toBeLessThanOrEqual(Ptree.leaves([kept!.vars.params, kept!.optState]).length);
   });
 });
+
+describe(`Train.fit with stepsPerExecution on ${nx.backendInfo().backend}: several steps per call (jitted on the native backend)`, () => {
+  /** `n` MLP batches of 16 rows, the last one `last` rows (fit owns and disposes them). */
+  function batches(n: number, last = 16): Data.Dataset<{ x: nx.Tensor; y: nx.Tensor }> {
+    const rows = (n - 1) * 16 + last;
+    const x = new Float32Array(rows * 784).map((_, i) => Math.sin(i * 0.37));
+    const y = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 10);
+    return Data.fromArrays({ x: { data: x, shape: [rows, 784], dtype: 'float32' }, y: { data: y, shape: [rows], dtype: 'int32' } }).batch(16);
+  }
+  const make = (jit: boolean) => {
+    const model = mlp();
+    const trainer = Train.make({ model, optimizer: Optim.adam({ lr: 1e-3 }), loss: Loss.softmaxCrossEntropy, metrics: { accuracy: Metric.accuracy }, jit });
+    return { trainer, state: Train.makeState(trainer, model.init({ key: nx.random.key(3) })) };
+  };
+  const free = (s: Train.TrainState) => nx.dispose([s.vars.params, s.vars.state, s.optState]);
+
+  it('equals one step per call bit for bit (losses, metrics, parameters); batch callbacks once per execution; the rest of the epoch one step per call', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const run = async (stepsPerExecution: number) => {
+      const { trainer, state } = make(true);
+      const calls: Array<{ batch: number; size: number; loss: number; step: number }> = [];
+      const r = await Train.fit(trainer, state, batches(10, 5), {
+        epochs: 2, progress: false, stepsPerExecution,
+        callbacks: { onBatchEnd: ({ batch, size, loss, state: s }) => { calls.push({ batch, size, loss: nx.item(loss) as number, step: s.step }); } },
+      });
+      return { r, calls };
+    };
+    const before = nx.memory().numTensors;
+    const one = await run(1);
+    const three = await run(3);
+    // nothing left behind but the two final states
+    const live = (s: Train.TrainState) => Ptree.leaves([s.vars.params, s.optState]).length;
+    expect(nx.memory().numTensors).toBe(before + live(one.r.state) + live(three.r.state));
+    expect(three.r.history).toEqual(one.r.history);
+    expect(treeDiff(three.r.state.vars.params, one.r.state.vars.params)).toBe(0);
+    expect(treeDiff(three.r.state.optState, one.r.state.optState)).toBe(0);
+    expect(three.r.state.step).toBe(20);
+    // 10 batches, the last of 5 rows: executions of batches 0-2, 3-5, 6-8, then 9 alone
+    expect(three.calls.map((c) => c.batch)).toEqual([2, 5, 8, 9, 2, 5, 8, 9]);
+    expect(three.calls.map((c) => c.size)).toEqual([16, 16, 16, 5, 16, 16, 16, 5]);
+    expect(three.calls.map((c) => c.step)).toEqual([3, 6, 9, 10, 13, 16, 19, 20]);
+    // each hook sees the loss of its execution's last batch, as one step per call gave it
+    expect(three.calls.map((c) => c.loss)).toEqual(three.calls.map((c) => one.calls[c.step - 1]!.loss));
+    if (native) {
+      // the three steps are one registered graph: three Adam updates per parameter in it
+      const raven = ((await import('@tensorflow/tfjs-core')).backend() as unknown as { binding: { raven: { jitFunctionDef(name: string): Uint8Array } } }).binding.raven;
+      let text: string | undefined;
+      for (let n = 0; n < 10_000 && text === undefined; n++) {
+        try {
+          text = Buffer.from(raven.jitFunctionDef(`raven_jit_${n}_Train_steps3`)).toString('latin1');
+        } catch {
+          // another number
+        }
+      }
+      expect(text).toBeDefined();
+      expect(text!.split('RavenAdamApply').length - 1).toBe(3 * Ptree.leaves(three.r.state.vars.params).length);
+    }
+    free(one.r.state);
+    free(three.r.state);
+  });
+
+  it('without jit the steps run one after the other, with the same callback pattern and values', async () => {
+    const run = async (jit: boolean) => {
+      const { trainer, state } = make(jit);
+      const seen: number[] = [];
+      const r = await Train.fit(trainer, state, batches(5), { progress: false, stepsPerExecution: 2, callbacks: { onBatchEnd: ({ batch }) => { seen.push(batch); } } });
+      return { r, seen };
+    };
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const eager = await run(false);
+    expect(eager.seen).toEqual([1, 3, 4]);
+    expect(eager.r.state.step).toBe(5);
+    const jitted = await run(true);
+    expect(jitted.seen).toEqual([1, 3, 4]);
+    // the eager and the jitted step differ in float rounding only
+    expect(treeDiff(eager.r.state.vars.params, jitted.r.state.vars.params)).toBeLessThan(1e-5);
+    free(eager.r.state);
+    free(jitted.r.state);
+  });
+
+  it('a callback that stops mid-epoch ends at an execution boundary, frees the batches not trained on and leaks nothing', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { trainer, state } = make(true);
+    const before = nx.memory().numTensors;
+    const r = await Train.fit(trainer, state, batches(10), { epochs: 3, progress: false, stepsPerExecution: 4, callbacks: { onBatchEnd: ({ batch, stop }) => { if (batch >= 3) stop(); } } });
+    expect(r.stopped).toBe(true);
+    expect(r.state.step).toBe(4);
+    expect(r.history['loss']).toHaveLength(1);
+    free(r.state);
+    expect(nx.memory().numTensors).toBe(before - Ptree.leaves([state.vars.params, state.optState]).length);
+  });
+
+  it('says what is wrong with a bad stepsPerExecution, and refuses it with asyncSteps', async () => {
+    const { trainer, state } = make(false);
+    for (const bad of [0, 1.5, -2, '2']) {
+      await expect(Train.fit(trainer, state, batches(1), { stepsPerExecution: bad as number })).rejects.toThrow(new RegExp(`stepsPerExecution must be a positive integer, got ${String(bad)}`));
+    }
+    await expect(Train.fit(trainer, state, batches(1), { stepsPerExecution: 2, asyncSteps: true })).rejects.toThrow(/asyncSteps and stepsPerExecution > 1 cannot be combined/);
+    free(state);
+  });
+});
