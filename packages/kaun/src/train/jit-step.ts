@@ -44,9 +44,10 @@ export function jittedSteps(trainer: AnyTrainer, n: number): JittedSteps {
       const preds: (nx.Tensor | undefined)[] = [];
       batches.forEach((batch, i) => {
         const r = stepCore(trainer, v, o, batch, keys[i]!, withPreds);
-        // the state between two steps is this function's own (the first is the caller's): free
-        // it as the next step replaces it (a trace drops it anyway; run eagerly it would stay)
-        if (i > 0) disposeReplaced([v.params, o, v.state], [r.params, r.optState, r.modelState]);
+        // the state between two steps is this function's own: free it as the next step replaces
+        // it (a trace drops it anyway; run eagerly it would stay), but never the caller's
+        // tensors, which a step may pass through unchanged (a frozen or not yet updated leaf)
+        if (i > 0) disposeReplaced([v.params, o, v.state], [r.params, r.optState, r.modelState, vars.params, vars.state, optState]);
         v = { ...v, params: r.params, state: r.modelState };
         o = r.optState;
         losses.push(r.loss);
