@@ -182,19 +182,20 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
     let ahead: IteratorResult<Batch<In, Y>> | undefined; // the next batch, made while a step ran
     let aheadError: { error: unknown } | undefined;
     let exhausted = false;
-    // the losses and sizes of one execution's steps: loss mean, progress, then the batch hooks once
+    // after an execution (one step, or several with stepsPerExecution): each step's loss into the
+    // mean, the batch hooks once (with the last batch), then the progress line
     const afterExecution = async (losses: nx.Tensor[], sizes: number[]): Promise<void> => {
       losses.forEach((loss, i) => {
         lossMean.add(loss, sizes[i]!); // owns the loss, which stays alive until the next add
         samples += sizes[i]!;
         b++;
-        reporter?.batch(b, samples, () => lossMean.read());
       });
       for (const c of batchHooks) {
         const position = () => capturePosition({ epoch, batch: b, samples, history, lossMean, accs, stopper, callbacks });
         const p = c.onBatchEnd!({ epoch, batch: b - 1, size: sizes[sizes.length - 1]!, loss: losses[losses.length - 1]!, state, stop, setState, position });
         if (p) await p;
       }
+      reporter?.batch(b, samples, () => lossMean.read());
     };
     try {
       try {
@@ -258,15 +259,7 @@ export async function fit<In, Out, Y>(trainer: Trainer<In, Out, Y>, state: Train
           } finally {
             if (owned) nx.dispose(batch);
           }
-          lossMean.add(loss, n); // owns the loss, which stays alive until the next add
-          samples += n;
-          for (const c of batchHooks) {
-            const position = () => capturePosition({ epoch, batch: b + 1, samples, history, lossMean, accs, stopper, callbacks });
-            const p = c.onBatchEnd!({ epoch, batch: b, size: n, loss, state, stop, setState, position });
-            if (p) await p;
-          }
-          b++;
-          reporter?.batch(b, samples, () => lossMean.read());
+          await afterExecution([loss], [n]);
           if (stopped) break;
           if (aheadError) throw aheadError.error;
         }
